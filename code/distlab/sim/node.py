@@ -116,6 +116,15 @@ class Node:
         """Put a note in the trace at this node (drawn on space-time diagrams)."""
         self._rt._annotate(self.id, text)
 
+    def output(self, name: str, value: Any = None) -> None:
+        """Report a protocol-level output in the trace: ``deliver`` a broadcast,
+        ``decide`` a value, ``commit`` an entry, ``apply`` an operation, ...
+
+        Checkers read these from the trace (``trace.outputs(name)``), never from the
+        node's memory.
+        """
+        self._rt._output(self.id, name, value)
+
     def record(self, type: str, f: str, value: Any) -> None:
         """Record a client-history event (invoke/ok/fail/info) for this node as process."""
         self._rt.history.record(type, self.id, f, value, self._rt.now)

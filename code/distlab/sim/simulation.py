@@ -539,6 +539,14 @@ class Simulation:
             self.trace._rows.append((self._now, "annotate", node_id, None, None,
                                                 None, text))
 
+    def _output(self, node_id: str, name: str, value: Any) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"output name must be a non-empty str such as 'deliver', "
+                            f"got {name!r}")
+        self._stats["outputs"] += 1
+        if self._tracing:
+            self.trace._rows.append((self._now, "output", node_id, None, value, None, name))
+
     def annotate(self, text: str, node: str | None = None) -> None:
         """Put a note in the trace (at ``node``, or for the whole system)."""
         if node is not None:

@@ -20,6 +20,7 @@ persist    the node         ``None``         the storage key written
 partition  ``None``         ``None``         the groups, a tuple of tuples of node ids
 heal       ``None``         ``None``         ``None``
 annotate   a node or None   ``None``         the text
+output     the node         ``None``         the output's name (``msg`` holds its value)
 ========== ================ ================ ==========================================
 
 ``msg_id`` ties a ``send`` to its ``deliver``/``drop``/``duplicate`` events.
@@ -34,7 +35,7 @@ from typing import Any, NamedTuple
 __all__ = ["TraceEvent", "Trace", "MessageRecord", "KINDS"]
 
 KINDS = ("start", "send", "deliver", "drop", "duplicate", "timer", "crash", "restart",
-         "persist", "partition", "heal", "annotate")
+         "persist", "partition", "heal", "annotate", "output")
 
 
 class TraceEvent(NamedTuple):
@@ -123,6 +124,11 @@ class Trace:
     def at_node(self, node: str) -> list[TraceEvent]:
         """Events that happened at ``node`` (sends, deliveries, timers, ...)."""
         return [e for e in self.events if e.node == node]
+
+    def outputs(self, name: str | None = None, node: str | None = None) -> list[TraceEvent]:
+        """``output`` events (optionally only those called ``name``, at ``node``)."""
+        return [e for e in self.events if e.kind == "output"
+                and (name is None or e.info == name) and (node is None or e.node == node)]
 
     def count(self, kind: str, msg_type: type | None = None) -> int:
         """How many events of ``kind`` (optionally carrying a message of ``msg_type``)."""

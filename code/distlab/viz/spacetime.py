@@ -70,6 +70,7 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
               label: Callable[[Any], str | None] | None = message_label,
               event_labels: Callable[[TraceEvent], str | None] | None = None,
               annotations: bool = True, timers: bool = False, persists: bool = False,
+              outputs: bool | Callable[[TraceEvent], str | None] = False,
               drops: bool = True, max_labels: int = 30, legend: bool = True,
               color_by: Callable[[Any], str] | None = None,
               title: str | None = None) -> Axes:
@@ -94,6 +95,9 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
         and annotations; return ``None`` to skip an event.
     annotations, timers, persists, drops
         Show ``annotate`` notes, fired timers, durable writes, lost messages.
+    outputs
+        Mark ``output`` events (deliveries, decisions) with a diamond; a function
+        ``outputs(event) -> str | None`` also labels them.
     color_by
         Key for colouring arrows (default: the message's type name).
     """
@@ -224,6 +228,13 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
             ax.plot([e.time], [y], marker="o", ms=5, mfc="white", mec="#555555", zorder=5)
         elif e.kind == "persist" and persists:
             ax.plot([e.time], [y], marker="s", ms=4, color="#6d4c41", zorder=5)
+        elif e.kind == "output" and outputs:
+            ax.plot([e.time], [y], marker="D", ms=5, color="#6a1b9a", zorder=6)
+            if callable(outputs):
+                text = outputs(e)
+                if text:
+                    ax.text(e.time, y + 0.13, text, fontsize=7.5, ha="center", va="top",
+                            color="#6a1b9a", zorder=6)
         elif e.kind == "annotate" and annotations and event_labels is None:
             ax.plot([e.time], [y], "o", ms=3.2, color="black", zorder=4)
             ax.text(e.time, y - 0.16, str(e.info), fontsize=7.5, ha="center", va="bottom",
