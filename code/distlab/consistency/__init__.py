@@ -1,0 +1,16 @@
+"""``distlab.consistency``: consistency models as data, and checkers that judge histories.
+
+Taught in Part 2 (notebooks 2.1 "Consistency models" and 2.2 "Checking
+linearizability"). Run ``python -m distlab.consistency --help`` for the command line.
+"""
+
+from . import models
+from .linearizability import (LinearizabilityResult, PartitionResult, Search,
+                              check_linearizable, linearization_points)
+from .models import Model
+from .operations import UNKNOWN, Op, as_ops, from_history
+from .parsers import ParseError, parse_etcd, parse_file, parse_kv
+
+__all__ = ["models", "Model", "Op", "UNKNOWN", "from_history", "as_ops",
+           "check_linearizable", "LinearizabilityResult", "PartitionResult", "Search",
+           "linearization_points", "ParseError", "parse_etcd", "parse_kv", "parse_file"]
