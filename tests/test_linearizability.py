@@ -205,6 +205,35 @@ def test_reading_a_value_never_written_is_not_linearizable(h, data):
     assert not check_linearizable(forged, REG).linearizable
 
 
+@st.composite
+def concurrent_histories(draw):
+    """Random overlapping register operations with random (often wrong) outputs."""
+    n = draw(st.integers(1, 8))
+    ops = []
+    for i in range(n):
+        f = draw(st.sampled_from(["read", "write", "cas"]))
+        call = draw(st.integers(0, 12))
+        unknown = draw(st.integers(0, 5)) == 0
+        ret = INF if unknown else call + draw(st.integers(1, 6))
+        arg = (None if f == "read" else draw(st.integers(0, 2)) if f == "write"
+               else (draw(st.integers(0, 2)), draw(st.integers(0, 2))))
+        out = (UNKNOWN if unknown else draw(st.sampled_from([None, 0, 1, 2])) if f == "read"
+               else None if f == "write" else draw(st.booleans()))
+        ops.append(Op(i, f"p{i}", f, arg, out, float(call), float(ret)))
+    return ops
+
+
+@given(concurrent_histories())
+@settings(max_examples=400, deadline=None)
+def test_read_only_pruning_never_changes_the_verdict(h):
+    pruned = check_linearizable(h, REG)
+    full = check_linearizable(h, REG, prune=False)
+    assert pruned.verdict == full.verdict
+    assert pruned.steps <= full.steps
+    if pruned.linearizable:
+        assert_witness(pruned.linearization, REG)
+
+
 # --- Porcupine's histories -------------------------------------------------------------------
 DATA = Path(os.environ.get("DISTLAB_PORCUPINE_DATA",
                            Path(__file__).resolve().parents[2] / "shared" / "data" / "porcupine"))

@@ -41,6 +41,9 @@ class Model:
                                  f" -> {'?' if out is UNKNOWN else repr(out)}")
     describe_state: Callable[[Any], str] = field(default=repr)
     functions: tuple[str, ...] = ()
+    #: ``read_only((f, arg), output)``: does this operation leave *every* state as it
+    #: is? (Lets the linearizability search prune; ``False`` is always safe.)
+    read_only: Callable[[tuple[str, Any], Any], bool] = field(default=lambda inp, out: False)
 
     def check_functions(self, ops: list[Op]) -> None:
         """Raise ValueError if an op calls a function this model does not know."""
@@ -75,8 +78,12 @@ def register(initial: Hashable = None) -> Model:
             return state != expected, state
         raise ValueError(f"register has no operation {f!r}")
 
+    def read_only(inp: tuple[str, Any], out: Any) -> bool:
+        return inp[0] == "read" or (inp[0] == "cas" and out is False)
+
     return Model("register", initial, step, functions=("read", "write", "cas"),
-                 describe_state=lambda s: "∅" if s is None else repr(s))
+                 describe_state=lambda s: "∅" if s is None else repr(s),
+                 read_only=read_only)
 
 
 # --- a key-value map of strings: get / put / append -------------------------------------
@@ -112,7 +119,8 @@ def kv(initial: str = "", *, partitioned: bool = True) -> Model:
 
         return Model("kv", initial, step_one, partition=partition,
                      functions=("get", "put", "append"),
-                     describe_state=lambda s: repr(s))
+                     describe_state=lambda s: repr(s),
+                     read_only=lambda inp, out: inp[0] == "get")
 
     def step_map(state: tuple, inp: tuple[str, Any], out: Any) -> tuple[bool, tuple]:
         f, arg = inp
@@ -124,7 +132,8 @@ def kv(initial: str = "", *, partitioned: bool = True) -> Model:
         current[key] = new
         return ok, tuple(sorted(current.items()))
 
-    return Model("kv-map", (), step_map, functions=("get", "put", "append"))
+    return Model("kv-map", (), step_map, functions=("get", "put", "append"),
+                 read_only=lambda inp, out: inp[0] == "get")
 
 
 # --- a set: add / remove / read ------------------------------------------------------------
@@ -142,6 +151,7 @@ def set_model() -> Model:
         raise ValueError(f"set has no operation {f!r}")
 
     return Model("set", frozenset(), step, functions=("add", "remove", "read"),
+                 read_only=lambda inp, out: inp[0] == "read",
                  describe_state=lambda s: "{" + ", ".join(map(repr, sorted(s, key=repr))) + "}")
 
 
@@ -162,4 +172,6 @@ def queue() -> Model:
         raise ValueError(f"queue has no operation {f!r}")
 
     return Model("queue", (), step, functions=("enqueue", "dequeue"),
+                 # dequeue() -> None (it was empty) changes nothing wherever it is legal
+                 read_only=lambda inp, out: inp[0] == "dequeue" and out is None,
                  describe_state=lambda s: "⟨" + ", ".join(map(repr, s)) + "⟩")
