@@ -5,12 +5,17 @@ linearizability"). Run ``python -m distlab.consistency --help`` for the command 
 """
 
 from . import models
+from .causal import CausalResult, check_causal
 from .linearizability import (LinearizabilityResult, PartitionResult, Search,
                               check_linearizable, linearization_points)
 from .models import Model
 from .operations import UNKNOWN, Op, as_ops, from_history
 from .parsers import ParseError, parse_etcd, parse_file, parse_kv
+from .sequential import SequentialResult, check_sequential
+from .session import GUARANTEES, check_sessions
 
 __all__ = ["models", "Model", "Op", "UNKNOWN", "from_history", "as_ops",
            "check_linearizable", "LinearizabilityResult", "PartitionResult", "Search",
-           "linearization_points", "ParseError", "parse_etcd", "parse_kv", "parse_file"]
+           "linearization_points", "ParseError", "parse_etcd", "parse_kv", "parse_file",
+           "check_sequential", "SequentialResult", "check_causal", "CausalResult",
+           "check_sessions", "GUARANTEES"]

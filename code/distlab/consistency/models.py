@@ -81,12 +81,29 @@ def register(initial: Hashable = None) -> Model:
     def read_only(inp: tuple[str, Any], out: Any) -> bool:
         return inp[0] == "read" or (inp[0] == "cas" and out is False)
 
+    def describe(inp: tuple[str, Any], out: Any) -> str:
+        f, arg = inp
+        shown = "?" if out is UNKNOWN else ("∅" if out is None else repr(out))
+        if f == "read":
+            return f"read → {shown}"
+        if f == "write":
+            return f"write {arg!r}" + (" ?" if out is UNKNOWN else "")
+        mark = "?" if out is UNKNOWN else ("✓" if out else "✗")
+        return f"cas {arg[0]!r}→{arg[1]!r} {mark}"
+
     return Model("register", initial, step, functions=("read", "write", "cas"),
                  describe_state=lambda s: "∅" if s is None else repr(s),
-                 read_only=read_only)
+                 describe_operation=describe, read_only=read_only)
 
 
 # --- a key-value map of strings: get / put / append -------------------------------------
+def _describe_kv(inp: tuple[str, Any], out: Any) -> str:
+    f, arg = inp
+    if f == "get":
+        return f"get {arg!r} → {'?' if out is UNKNOWN else repr(out)}"
+    return f"{f} {arg[0]!r} {arg[1]!r}"
+
+
 def _key_of(op: Op) -> Any:
     arg = op.input
     return arg if op.f == "get" else arg[0]
@@ -118,7 +135,7 @@ def kv(initial: str = "", *, partitioned: bool = True) -> Model:
             return [groups[k] for k in sorted(groups, key=repr)]
 
         return Model("kv", initial, step_one, partition=partition,
-                     functions=("get", "put", "append"),
+                     functions=("get", "put", "append"), describe_operation=_describe_kv,
                      describe_state=lambda s: repr(s),
                      read_only=lambda inp, out: inp[0] == "get")
 
