@@ -224,6 +224,15 @@ def concurrent_histories(draw):
 
 
 @given(concurrent_histories())
+@settings(max_examples=200, deadline=None)
+def test_memoisation_never_changes_the_verdict_and_saves_steps(h):
+    plain = check_linearizable(h, REG, memoize=False, prune=False)
+    memo = check_linearizable(h, REG, prune=False)
+    assert plain.verdict == memo.verdict
+    assert memo.steps <= plain.steps
+
+
+@given(concurrent_histories())
 @settings(max_examples=400, deadline=None)
 def test_read_only_pruning_never_changes_the_verdict(h):
     pruned = check_linearizable(h, REG)

@@ -107,10 +107,12 @@ class Search:
     far: ``True`` (linearizable), ``False`` (not) or ``None`` (not decided yet).
     """
 
-    def __init__(self, ops: list[Op], model: Model, *, prune: bool = True) -> None:
+    def __init__(self, ops: list[Op], model: Model, *, prune: bool = True,
+                 memoize: bool = True) -> None:
         self.ops = ops
         self.model = model
         self.prune = prune
+        self.memoize = memoize
         n = len(ops)
         # Entries 1..2n: calls and returns in real-time order; 0 is the head sentinel.
         # At equal times, calls come first (touching operations count as concurrent).
@@ -174,7 +176,7 @@ class Search:
         nxt, prv, code, match = self.nxt, self.prv, self.code, self.match
         trans, seen, bits, stack = self.trans, self.seen, self.bits, self.stack
         entry, sid, lin = self.entry, self.sid, self.lin
-        prune, readonly = self.prune, self.readonly
+        prune, readonly, memoize = self.prune, self.readonly, self.memoize
         steps = 0
         limit = math.inf if budget is None else budget
         result: bool | None = None
@@ -192,7 +194,8 @@ class Search:
                     new_lin = lin | bits[i]
                     known = seen[t]
                     if new_lin not in known:
-                        known.add(new_lin)
+                        if memoize:
+                            known.add(new_lin)
                         stack.append(entry)
                         stack.append(sid)
                         sid, lin = t, new_lin
@@ -268,7 +271,7 @@ class Search:
 
 
 def check_linearizable(history: Any, model: Model, *, max_steps: int | None = None,
-                       slice_steps: int = 20_000, prune: bool = True,
+                       slice_steps: int = 20_000, prune: bool = True, memoize: bool = True,
                        stop: Callable[[], bool] | None = None) -> LinearizabilityResult:
     """Is ``history`` (a ``History`` or a list of ``Op``) linearizable for ``model``?
 
@@ -277,7 +280,10 @@ def check_linearizable(history: Any, model: Model, *, max_steps: int | None = No
     over parts) the answer may be ``"unknown"``: the checker never hangs. ``stop()``,
     if given, is asked between slices whether to give up (the command line uses it
     for a time limit); giving up also answers ``"unknown"``. ``prune=False`` turns off
-    the read-only pruning (for comparison; the verdict is the same).
+    the read-only pruning, ``memoize=False`` the cache of (linearized set, state)
+    (plain Wing & Gong backtracking): for measuring what each buys (notebook 2.2;
+    compare ``models.kv()`` with ``models.kv(partitioned=False)`` for partitioning);
+    the verdict is the same.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a distlab.consistency Model (e.g. models.register()), "
@@ -289,7 +295,7 @@ def check_linearizable(history: Any, model: Model, *, max_steps: int | None = No
     ops = as_ops(history)
     model.check_functions(ops)
     parts = model.partition(ops) if model.partition else [ops]
-    searches = [Search(p, model, prune=prune) for p in parts]
+    searches = [Search(p, model, prune=prune, memoize=memoize) for p in parts]
     pending = [s for s in searches if s.result is None]
     total = 0
     failed = out_of_budget = False
