@@ -119,3 +119,56 @@ def test_network_settings_are_checked_after_construction_too():
     assert not net._simple
     net.loss = 0.0
     assert net._simple
+
+
+def test_a_network_belongs_to_one_simulation():
+    net = Network()
+    Simulation(seed=0, network=net)
+    with pytest.raises(ValueError, match="already belongs to another Simulation"):
+        Simulation(seed=1, network=net)
+
+
+def test_a_crash_only_plan_leaves_the_networks_loss_alone():
+    class Talker(Node):
+        def on_start(self):
+            self.set_timer(1.0, "t")
+
+        def on_timer(self, name, payload):
+            self.send(self.peers[0], "x")
+            self.set_timer(1.0, "t")
+
+    sim = Simulation(seed=0, network=Network(loss=0.5))
+    sim.add_nodes(["a", "b"], Talker)
+    sim.apply(FaultPlan(crash_every=1000.0), until=200)
+    sim.run(until=200)
+    assert sim.stats["dropped_loss"] > 100   # the network's own loss still applies
+    assert sim.network.loss == 0.5
+
+
+def test_state_tables_show_protocol_state_not_runtime_attributes():
+    class Counter(Node):
+        def __init__(self):
+            self.count = 0
+
+    sim = Simulation(seed=0)
+    node = sim.add_node("a", Counter)
+    assert node.state() == {"count": 0}
+
+
+def test_storage_keeps_immutable_values_without_copying():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Entry:
+        term: int
+        command: tuple
+
+    sim = Simulation(seed=0)
+    sim.add_node("a", Node)
+    st = sim.storage("a")
+    e = Entry(1, ("set", 3))
+    st["e"] = e
+    assert st["e"] is e            # frozen and made of immutable values: shared safely
+    mutable = Entry(1, ("set", [3]))
+    st["m"] = mutable
+    assert st["m"] is not mutable and st["m"] == mutable   # holds a list: copied

@@ -252,3 +252,19 @@ def test_fault_plan_sets_and_restores_network_probabilities():
     losses = [e.time for e in sim.trace.of_kind("drop")]
     assert losses and 100 <= min(losses) and max(losses) <= 320
     assert sim.network.loss == 0.0
+
+
+def test_nodes_outside_a_plan_join_a_side_of_each_partition():
+    sim = Simulation(seed=2)
+    sim.add_nodes(["r1", "r2", "r3", "r4"], Chatter)
+    sim.add_nodes(["c1", "c2"], Chatter)
+    sim.apply(FaultPlan(partition_every=20.0, partition_duration=(5, 10)), until=300,
+              nodes=["r1", "r2", "r3", "r4"])
+    sim.run(until=300)
+    parts = sim.trace.of_kind("partition")
+    assert len(parts) > 5
+    for p in parts:
+        groups = [set(g.split(",")) for g in p.info.split(" | ")]
+        for c in ("c1", "c2"):
+            side = next(g for g in groups if c in g)
+            assert side & {"r1", "r2", "r3", "r4"}, f"{c} was cut off from every replica: {p.info}"

@@ -76,8 +76,9 @@ def test_animation_is_deterministic_and_self_contained():
     a = viz.animate_trace(sim, times=[t for t, _ in frames[1:]], states=frames)
     b = viz.animate_trace(sim, times=[t for t, _ in frames[1:]], states=frames)
     assert a.html == b.html
-    assert a.frames == 4 and a.html.count("data:image/png;base64,") == 4
-    assert "_anim_img" in a._repr_html_()
+    # four frames, plus the first again as the picture shown before any script runs
+    assert a.frames == 4 and a.html.count("data:image/png;base64,") == 5
+    assert "_anim_img" in a._repr_html_() and "http" not in a.html  # nothing fetched
     with pytest.raises(ValueError, match="frames"):
         viz.animate(lambda fig, i: None, 0)
 

@@ -31,7 +31,8 @@ class FaultPlan:
     Parameters
     ----------
     loss, duplicate, reorder
-        Network probabilities in force while the plan runs.
+        Network probabilities in force while the plan runs (``None``, the default:
+        leave the network's own setting alone).
     latency
         A delay distribution that replaces the network's while the plan runs.
     partition_every
@@ -50,9 +51,9 @@ class FaultPlan:
         At most this many of the plan's nodes down at once (e.g. ``f``).
     """
 
-    loss: float = 0.0
-    duplicate: float = 0.0
-    reorder: float = 0.0
+    loss: float | None = None
+    duplicate: float | None = None
+    reorder: float | None = None
     latency: Any = None
     partition_every: float | None = None
     partition_duration: Any = field(default_factory=lambda: Uniform(50.0, 200.0))
@@ -62,9 +63,9 @@ class FaultPlan:
     max_crashed: int | None = None
 
     def __post_init__(self) -> None:
-        _check.probability("loss", self.loss)
-        _check.probability("duplicate", self.duplicate)
-        _check.probability("reorder", self.reorder)
+        for name in ("loss", "duplicate", "reorder"):
+            if getattr(self, name) is not None:
+                _check.probability(name, getattr(self, name))
         if self.latency is not None:
             object.__setattr__(self, "latency", as_latency("latency", self.latency))
         if self.partition_every is not None:
@@ -116,11 +117,12 @@ class FaultInjector:
     # network probabilities --------------------------------------------------------------
     def _begin(self) -> None:
         net, plan = self.sim.network, self.plan
-        self._saved = {"loss": net.loss, "duplicate": net.duplicate, "reorder": net.reorder,
-                       "latency": net.latency}
-        net.loss, net.duplicate, net.reorder = plan.loss, plan.duplicate, plan.reorder
-        if plan.latency is not None:
-            net.latency = plan.latency
+        self._saved = {}
+        for name in ("loss", "duplicate", "reorder", "latency"):
+            value = getattr(plan, name)
+            if value is not None:
+                self._saved[name] = getattr(net, name)
+                setattr(net, name, value)
 
     def _end(self) -> None:
         sim = self.sim
@@ -154,6 +156,14 @@ class FaultInjector:
             for n in nodes:
                 assignment.setdefault(rng.randrange(k), []).append(n)
             groups = [g for _, g in sorted(assignment.items())]
+        # Nodes outside the plan (clients, say) are not cut off from everyone: each
+        # joins a random side.
+        others = [n for n in self.sim.node_ids if n not in self.nodes]
+        if others:
+            if mode == "isolate":
+                groups.append([n for n in self.nodes if n not in groups[0]])
+            for n in others:
+                groups[rng.randrange(len(groups))].append(n)
         self.sim._partition(tuple(tuple(g) for g in groups))
         end = min(self.until, self.sim.now + self.plan.partition_duration.sample(rng))
         self.sim.at(end, self._heal_then_next)

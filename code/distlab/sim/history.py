@@ -133,6 +133,11 @@ class History:
         """The history as a pandas DataFrame (one row per event)."""
         import pandas as pd
 
-        return pd.DataFrame([{"index": e.index, "time": e.time, "process": e.process,
-                              "type": e.type, "f": e.f, "value": e.value} for e in self.events],
-                            columns=["index", "time", "process", "type", "f", "value"])
+        df = pd.DataFrame({"index": [e.index for e in self.events],
+                           "time": [e.time for e in self.events],
+                           "process": [e.process for e in self.events],
+                           "type": [e.type for e in self.events],
+                           "f": [e.f for e in self.events],
+                           # object dtype: None stays None, ints stay ints
+                           "value": pd.Series([e.value for e in self.events], dtype=object)})
+        return df

@@ -131,8 +131,10 @@ class Node:
 
     # --- for state tables and printing ----------------------------------------------
     def state(self) -> dict[str, Any]:
-        """What a state table shows: public attributes, by default."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        """What a state table shows: the node's public attributes, by default (not
+        ``id`` and ``rng``, which the runtime sets). Override to choose."""
+        return {k: v for k, v in vars(self).items()
+                if not k.startswith("_") and k not in ("id", "rng")}
 
     def __repr__(self) -> str:
         ident = getattr(self, "id", "?")

@@ -54,6 +54,9 @@ class Simulation:
             network = Network()
         if not isinstance(network, Network):
             raise TypeError(f"network must be a distlab.sim.Network, got {network!r}")
+        if network._known is not None:
+            raise ValueError("this Network already belongs to another Simulation (it keeps "
+                             "that simulation's partitions); create a new Network for each")
         self.network = network
         network._known = self._is_known
         self.trace = Trace()

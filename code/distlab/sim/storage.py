@@ -21,10 +21,23 @@ __all__ = ["Storage"]
 _IMMUTABLE = (int, float, str, bytes, bool, type(None), frozenset)
 
 
-def _snapshot(value: Any) -> Any:
+def _immutable(value: Any, depth: int = 0) -> bool:
+    """Scalars, and tuples / frozensets / frozen dataclasses made only of them."""
     if isinstance(value, _IMMUTABLE):
-        return value
-    if isinstance(value, tuple) and all(isinstance(v, _IMMUTABLE) for v in value):
+        return True
+    if depth > 4:
+        return False
+    if isinstance(value, tuple):
+        return all(_immutable(v, depth + 1) for v in value)
+    params = getattr(type(value), "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return all(_immutable(getattr(value, f), depth + 1)
+                   for f in type(value).__dataclass_fields__)
+    return False
+
+
+def _snapshot(value: Any) -> Any:
+    if _immutable(value):
         return value
     return copy.deepcopy(value)
 

@@ -1,11 +1,10 @@
 """Step-through animations that work on the static site (no kernel needed).
 
 A widget needs a live kernel; readers of the hosted book have none. Each widget in the
-book therefore has a *static twin*: a matplotlib animation rendered to self-contained
-JavaScript + PNG frames (``to_jshtml``) with play / step / scrub controls.
-
-matplotlib names each animation with a random UUID; here the name is a hash of the
-frames, so the same figures give byte-identical HTML (nbval compares it).
+book therefore has a *static twin*: matplotlib frames embedded as PNG in a small HTML
+player (first / previous / play / next / last and a slider) that needs no outside
+resources. The player's id is a hash of its frames, so the same figures give
+byte-identical HTML (nbval compares it; tests/sanitize.cfg masks the image bytes).
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .. import sim as _sim
@@ -26,24 +23,60 @@ from .spacetime import spacetime
 
 __all__ = ["Animation", "animate", "animate_trace", "state_text"]
 
-_UUID = re.compile(r"(?<=_anim_img)[0-9a-f]{32}")
-_FRAME = re.compile(r'(data:image/png;base64,)(.*?)(")', re.S)
+_PLAYER = """<div class="distlab-animation" id="_anim{id}" data-frames="{n}">
+<img id="_anim_img{id}" src="{first}" alt="{alt}" style="max-width:100%;height:auto">
+<div class="anim-controls" role="group" aria-label="animation controls">
+<button type="button" title="First frame" aria-label="First frame" data-act="first">|&#x25C0;</button>
+<button type="button" title="Previous frame" aria-label="Previous frame" data-act="prev">&#x25C0;</button>
+<button type="button" title="Play" aria-label="Play" data-act="play">&#x25B6; play</button>
+<button type="button" title="Next frame" aria-label="Next frame" data-act="next">&#x25B6;</button>
+<button type="button" title="Last frame" aria-label="Last frame" data-act="last">&#x25B6;|</button>
+<input type="range" min="0" max="{last}" value="0" aria-label="frame" style="vertical-align:middle;width:40%">
+<span class="anim-counter">1 / {n}</span>
+</div>
+<script>
+(function () {{
+  var root = document.getElementById("_anim{id}");
+  var frames = [{frames}];
+  var img = root.querySelector("img"), slider = root.querySelector("input");
+  var counter = root.querySelector(".anim-counter"), play = root.querySelector("[data-act=play]");
+  var i = 0, timer = null;
+  function show(k) {{
+    i = Math.max(0, Math.min(frames.length - 1, k));
+    img.src = frames[i]; slider.value = i; counter.textContent = (i + 1) + " / " + frames.length;
+  }}
+  function stop() {{ if (timer) {{ clearInterval(timer); timer = null; play.innerHTML = "&#x25B6; play"; play.title = "Play"; }} }}
+  function start() {{
+    if (i >= frames.length - 1) show(0);
+    timer = setInterval(function () {{ if (i >= frames.length - 1) stop(); else show(i + 1); }}, {interval});
+    play.innerHTML = "&#x275A;&#x275A; pause"; play.title = "Pause";
+  }}
+  root.querySelector("[data-act=first]").onclick = function () {{ stop(); show(0); }};
+  root.querySelector("[data-act=prev]").onclick = function () {{ stop(); show(i - 1); }};
+  root.querySelector("[data-act=next]").onclick = function () {{ stop(); show(i + 1); }};
+  root.querySelector("[data-act=last]").onclick = function () {{ stop(); show(frames.length - 1); }};
+  play.onclick = function () {{ if (timer) stop(); else start(); }};
+  slider.oninput = function () {{ stop(); show(parseInt(slider.value, 10)); }};
+}})();
+</script>
+</div>"""
 
 
-def _quantize_frame(match: re.Match) -> str:
-    """Re-encode one embedded frame as a 64-colour palette PNG (about 4x smaller).
+def _frame_png(fig: Figure, dpi: int) -> str:
+    """Render ``fig`` once and encode it as a 64-colour palette PNG data URI.
 
-    Diagrams have few colours, so nothing visible is lost; the page a reader
-    downloads shrinks accordingly.
+    Diagrams have few colours, so a palette loses nothing visible and makes the page
+    a reader downloads about four times smaller than RGBA frames.
     """
     from PIL import Image  # Pillow comes with matplotlib
 
-    raw = base64.b64decode(match.group(2).replace("\\\n", ""))
-    img = Image.open(io.BytesIO(raw)).convert("RGB")
-    small = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    small = img.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
-    return match.group(1) + base64.b64encode(out.getvalue()).decode() + match.group(3)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 class Animation:
@@ -62,38 +95,39 @@ class Animation:
 
 def animate(draw: Callable[[Figure, int], Any], frames: int, *,
             figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 88,
-            interval_ms: int = 900, mode: str = "once") -> Animation:
+            interval_ms: int = 900, alt: str = "step-through animation",
+            layout: str = "constrained") -> Animation:
     """Render ``draw(fig, i)`` for ``i in range(frames)`` as a step-through animation.
 
-    ``draw`` gets a cleared figure each time and draws frame ``i`` on it.
+    ``draw`` gets a cleared figure each time and draws frame ``i`` on it. With
+    ``layout="fixed"`` the figure has no layout engine (``draw`` places its axes), which
+    halves the cost of a frame; ``"constrained"`` lays each frame out. Each frame is
+    rendered once; the player (first / previous / play / next / last, a slider) is a
+    few lines of JavaScript with no outside resources, and shows the first frame even
+    where scripts do not run. The same frames give byte-identical HTML.
     """
     if not callable(draw):
         raise TypeError(f"draw must be callable(fig, i), got {draw!r}")
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ValueError(f"frames must be a positive int, got {frames!r}")
-    if mode not in ("once", "loop", "reflect"):
-        raise ValueError(f"mode must be 'once', 'loop' or 'reflect', got {mode!r}")
-    with plt.rc_context({"figure.constrained_layout.use": True}):
+    if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms < 50:
+        raise ValueError(f"interval_ms must be an int >= 50, got {interval_ms!r}")
+    if layout not in ("constrained", "fixed"):
+        raise ValueError(f"layout must be 'constrained' or 'fixed', got {layout!r}")
+    uris = []
+    with plt.rc_context({"figure.constrained_layout.use": layout == "constrained"}):
         fig = plt.figure(figsize=figsize, dpi=dpi)
-
-        def update(i: int) -> list:
-            fig.clear()
-            draw(fig, i)
-            return []
-
-        anim = FuncAnimation(fig, update, frames=frames, interval=interval_ms, blit=False,
-                             repeat=False)
         try:
-            html = anim.to_jshtml(fps=1000 / interval_ms, embed_frames=True,
-                                  default_mode=mode)
+            for i in range(frames):
+                fig.clear()
+                draw(fig, i)
+                uris.append(_frame_png(fig, dpi))
         finally:
             plt.close(fig)
-    html = _FRAME.sub(_quantize_frame, html)
-    match = _UUID.search(html)
-    if match:
-        random_id = match.group(0)
-        stable = hashlib.sha1(html.replace(random_id, "").encode()).hexdigest()[:32]
-        html = html.replace(random_id, stable)
+    ident = hashlib.sha1("".join(uris).encode()).hexdigest()[:32]
+    html = _PLAYER.format(id=ident, n=frames, last=frames - 1, first=uris[0],
+                          alt=alt.replace('"', "'"), interval=interval_ms,
+                          frames=",".join(f'"{u}"' for u in uris))
     return Animation(html, frames)
 
 
@@ -152,10 +186,15 @@ def animate_trace(source: Any, *, frames: int | None = None,
         n_nodes = len(source.node_ids) if isinstance(source, _sim.Simulation) else 5
         figsize = (8.6 if states else 8.0, 0.45 * n_nodes + 1.6)
 
+    # Fixed margins (in inches, turned into fractions): no layout pass per frame.
+    margin_bottom = 0.55 / figsize[1]
+    margin_top = 1.0 - 0.35 / figsize[1]
+
     def draw(fig: Figure, i: int) -> None:
         t = times[i]
         if states:
-            gs = fig.add_gridspec(1, 2, width_ratios=[3.0, 1.0])
+            gs = fig.add_gridspec(1, 2, width_ratios=[3.0, 1.0], left=0.07, right=0.99,
+                                  bottom=margin_bottom, top=margin_top, wspace=0.05)
             ax = fig.add_subplot(gs[0, 0])
             side = fig.add_subplot(gs[0, 1])
             side.axis("off")
@@ -166,7 +205,7 @@ def animate_trace(source: Any, *, frames: int | None = None,
             side.text(0.0, 1.0, state_text(current, state_fields), family="monospace",
                       fontsize=8, va="top", ha="left", transform=side.transAxes)
         else:
-            ax = fig.add_subplot(1, 1, 1)
+            ax = fig.add_axes((0.07, margin_bottom, 0.91, margin_top - margin_bottom))
         spacetime(source, ax=ax, start=0.0, end=end, now=t, legend=False, **spacetime_kwargs)
         if captions is not None:
             text = captions(t) if callable(captions) else captions[i]
@@ -174,4 +213,5 @@ def animate_trace(source: Any, *, frames: int | None = None,
             text = f"t = {t:.1f}"
         ax.set_title(text, fontsize=10, loc="left")
 
-    return animate(draw, len(times), figsize=figsize, dpi=dpi, interval_ms=interval_ms)
+    return animate(draw, len(times), figsize=figsize, dpi=dpi, interval_ms=interval_ms,
+                   layout="fixed")

@@ -17,13 +17,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.text import Annotation
 
 from ..broadcast.chat import Post
 from ..broadcast.checks import holdbacks
 from ..broadcast.messages import Ack, Message, Order, Packet, Stamped
 from ..sim import Node, Simulation
 from ..sim.trace import Trace, TraceEvent
-from .animation import Animation, animate, state_text
+from .animation import Animation, animate
 from .spacetime import message_label, spacetime
 from .style import PALETTE
 
@@ -48,7 +49,7 @@ def broadcast_label(msg: Any, width: int = 14) -> str | None:
     if isinstance(p, Post):
         text = p.text
     elif isinstance(p, Order):
-        text = f"#{p.number}={p.message[0]}#{p.message[1]}"
+        text = f"#{p.number}"
     else:
         text = message_label(p, width)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -87,13 +88,15 @@ def _rows(source: Any, nodes: Sequence[str] | None) -> list[str]:
 def holdback_diagram(source: Any, *, nodes: Sequence[str] | None = None,
                      ax: Axes | None = None, now: float | None = None,
                      title: str | None = None, acks: bool = True,
+                     delivery_labels: Callable[[TraceEvent], str | None] | None = None,
                      **spacetime_kwargs: Any) -> Axes:
     """A space-time diagram with each node's hold-back periods drawn as thick bars.
 
     A bar on a node's line runs from the moment a message first *arrived* there to the
-    moment it was *delivered* to the application (a purple diamond; pass
-    ``outputs=deliver_label`` to label it with the post). ``acks=False`` leaves
-    acknowledgements out of the picture.
+    moment it was *delivered* to the application (a purple diamond).
+    ``delivery_labels(event)`` labels deliveries (e.g. ``deliver_label``; return
+    ``None`` to skip one); labels close in time are stacked, not overlapped.
+    ``acks=False`` leaves acknowledgements out of the picture.
     """
     trace = source.trace if isinstance(source, Simulation) else source
     rows = _rows(source, nodes)
@@ -110,6 +113,11 @@ def holdback_diagram(source: Any, *, nodes: Sequence[str] | None = None,
     if "end" not in spacetime_kwargs and now is None and isinstance(source, Simulation):
         spacetime_kwargs["end"] = source.now
     spacetime(events, nodes=rows, ax=ax, now=now, **spacetime_kwargs)
+    for child in ax.get_children():
+        # Arrows and their labels stay inside the axes: leaving them out of layout
+        # computations makes drawing (and animations) several times faster.
+        if isinstance(child, Annotation):
+            child.set_in_layout(False)
     row = {n: i for i, n in enumerate(rows)}
     cutoff = float("inf") if now is None else now
     last = now if now is not None else (spacetime_kwargs.get("end")
@@ -122,7 +130,9 @@ def holdback_diagram(source: Any, *, nodes: Sequence[str] | None = None,
         ax.plot([h.arrived, until], [row[h.node]] * 2, color=HOLD_COLOR,
                 lw=7, alpha=0.45, solid_capstyle="butt", zorder=1.8)
         held += 1
-    if held:
+    if delivery_labels is not None:
+        _label_deliveries(ax, events, row, cutoff, delivery_labels)
+    if held and spacetime_kwargs.get("legend", True):
         legend = ax.get_legend()
         handles = list(legend.legend_handles) if legend is not None else []
         labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
@@ -135,14 +145,36 @@ def holdback_diagram(source: Any, *, nodes: Sequence[str] | None = None,
     return ax
 
 
+def _label_deliveries(ax: Axes, events: Sequence[TraceEvent], row: Mapping[str, int],
+                      cutoff: float, text_of: Callable[[TraceEvent], str | None]) -> None:
+    lo, hi = ax.get_xlim()
+    close = 0.06 * (hi - lo)               # labels nearer than this in time are stacked
+    last: dict[str, tuple[float, int]] = {}
+    for e in events:
+        if e.kind != "output" or e.info != "deliver" or e.node not in row or e.time > cutoff:
+            continue
+        text = text_of(e)
+        if not text:
+            continue
+        t0, depth = last.get(e.node, (float("-inf"), -1))
+        depth = depth + 1 if e.time - t0 < close else 0
+        last[e.node] = (e.time if depth == 0 else t0, depth)
+        ax.text(e.time, row[e.node] + 0.14 + 0.16 * depth, text, fontsize=7.5, ha="left",
+                va="top", color="#6a1b9a", zorder=6, in_layout=False)
+
+
 def animate_holdback(sim: Simulation, times: Sequence[float], *,
                      states: Sequence[tuple[float, Mapping[str, Any]]] | None = None,
                      state_fields: Sequence[str] | None = None,
                      captions: Sequence[str] | Callable[[float], str] | None = None,
                      figsize: tuple[float, float] | None = None, acks: bool = False,
-                     width: int = 34) -> Animation:
+                     labels: bool = False, width: int = 34, dpi: int = 88) -> Animation:
     """The static twin of the chat explorer: the hold-back diagram growing frame by
-    frame, with an optional panel of node states (from ``run_recording``)."""
+    frame, with an optional panel of node states (from ``run_recording``).
+
+    Arrow labels are off by default (``labels=True`` puts them back): an animation
+    redraws every frame, and text is what costs most to draw.
+    """
     times = list(times)
     if not times:
         raise ValueError("times must hold at least one frame time")
@@ -150,10 +182,13 @@ def animate_holdback(sim: Simulation, times: Sequence[float], *,
     n = len(sim.node_ids)
     figsize = figsize or (9.6 if states else 8.4, 0.6 * n + 1.7)
 
+    bottom, top = 0.55 / figsize[1], 1.0 - 0.35 / figsize[1]  # fixed margins, in inches
+
     def draw(fig: Figure, i: int) -> None:
         t = times[i]
         if states:
-            gs = fig.add_gridspec(1, 2, width_ratios=[2.4, 1.0])
+            gs = fig.add_gridspec(1, 2, width_ratios=[2.4, 1.0], left=0.08, right=0.99,
+                                  bottom=bottom, top=top, wspace=0.05)
             ax = fig.add_subplot(gs[0, 0])
             side = fig.add_subplot(gs[0, 1])
             side.axis("off")
@@ -164,12 +199,13 @@ def animate_holdback(sim: Simulation, times: Sequence[float], *,
             side.text(0.0, 1.0, _state_lines(current, state_fields, width), family="monospace",
                       fontsize=7.5, va="top", ha="left", transform=side.transAxes)
         else:
-            ax = fig.add_subplot(1, 1, 1)
-        holdback_diagram(sim, ax=ax, now=t, start=0.0, end=end, legend=False, acks=acks)
+            ax = fig.add_axes((0.08, bottom, 0.9, top - bottom))
+        holdback_diagram(sim, ax=ax, now=t, start=0.0, end=end, legend=False, acks=acks,
+                         label=broadcast_label if labels else None)
         text = (captions(t) if callable(captions) else captions[i]) if captions else f"t = {t:g}"
         ax.set_title(text, fontsize=10, loc="left")
 
-    return animate(draw, len(times), figsize=figsize)
+    return animate(draw, len(times), figsize=figsize, dpi=dpi, layout="fixed")
 
 
 def _state_lines(states: Mapping[str, Any], fields: Sequence[str] | None, width: int) -> str:
@@ -205,21 +241,22 @@ def layer_stack(node_class: type, *, ax: Axes | None = None,
     layers = [c for c in node_class.__mro__ if c not in (Node, object)
               and any(not k.startswith("__") for k in vars(c))]
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.2, 0.62 * (len(layers) + 1) + 0.6))
+        _, ax = plt.subplots(figsize=(7.2, 0.5 * (len(layers) + 1) + 0.4))
     h, gap = 0.8, 0.25
     y = 0.0
     boxes = list(layers) + ["network"]
     for i, layer in enumerate(boxes):
         top = -(i * (h + gap))
         if layer == "network":
-            name, doc, color = "the simulated network", "may lose, delay, duplicate, reorder", "#9e9e9e"
+            name, color = "the simulated network", "#9e9e9e"
+            doc = "may lose, delay, duplicate, reorder"
         else:
             name = layer.__name__
             doc = vars(layer).get("summary") or (inspect.getdoc(layer) or "").split("\n")[0]
             doc = doc if len(doc) <= 80 else doc[:79] + "…"
             color = PALETTE[i % len(PALETTE)] if i < 6 else "#424242"
-        ax.add_patch(FancyBboxPatch((0.0, top - h), 10.0, h, boxstyle="round,pad=0.02,rounding_size=0.12",
-                                    fc="white", ec=color, lw=1.6))
+        ax.add_patch(FancyBboxPatch((0.0, top - h), 10.0, h, fc="white", ec=color, lw=1.6,
+                                    boxstyle="round,pad=0.02,rounding_size=0.12"))
         ax.text(0.25, top - 0.3, name, fontsize=9.5, fontweight="bold", color=color, va="center")
         ax.text(0.25, top - 0.62, doc, fontsize=8, color="#333333", va="center")
         y = top - h

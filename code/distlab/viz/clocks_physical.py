@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 
 from ..clocksync.cristian import CristianSample
 from ..clocksync.hlc import hlc_events
+from ..clocksync.lww import Read, ReadOk, Replicate, Write, WriteOk
 from ..clocksync.ntp import NTPRequest, NTPResponse, NTPSample
 from ..sim import Simulation
 from ..sim.trace import TraceEvent
@@ -22,7 +23,7 @@ from .spacetime import spacetime
 from .style import PALETTE
 
 __all__ = ["plot_offsets", "plot_skew", "plot_cristian", "ntp_exchange", "plot_wedge",
-           "plot_hlc", "lww_outputs"]
+           "plot_hlc", "lww_outputs", "lww_message_label"]
 
 _UNITS = {"ms": 1.0, "s": 1000.0, "min": 60_000.0}
 
@@ -36,10 +37,11 @@ def _scale(time_unit: str) -> float:
 def plot_offsets(times: Sequence[float], series: Mapping[str, Sequence[float]], *,
                  ax: Axes | None = None, time_unit: str = "s", title: str | None = None,
                  band: float | None = None, colors: Mapping[str, str] | None = None,
-                 legend: bool = True) -> Axes:
+                 legend: bool | str = True) -> Axes:
     """Each clock's offset from true time (ms) against true time.
 
-    ``band`` shades ``±band`` around zero (a synchronisation target).
+    ``band`` shades ``±band`` around zero (a synchronisation target). ``legend``:
+    ``True`` (outside, right), ``False``, or a matplotlib location inside the axes.
     """
     k = _scale(time_unit)
     if ax is None:
@@ -53,8 +55,10 @@ def plot_offsets(times: Sequence[float], series: Mapping[str, Sequence[float]], 
     ax.axhline(0, color="#757575", lw=0.8, ls=":")
     ax.set_xlabel(f"true time ({time_unit})")
     ax.set_ylabel("offset from true time (ms)")
-    if legend:
+    if legend is True:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    elif legend:
+        ax.legend(loc=legend, fontsize=8)
     if title:
         ax.set_title(title, loc="left")
     return ax
@@ -81,7 +85,7 @@ def plot_skew(times: Sequence[float], series: Mapping[str, Sequence[float]], *,
 
 def plot_cristian(samples: Sequence[CristianSample], truths: Sequence[float], *,
                   best: CristianSample | None = None, ax: Axes | None = None,
-                  title: str | None = None) -> Axes:
+                  title: str | None = None, legend: bool = True) -> Axes:
     """Each sample's estimated correction with its ±error bar, and the true correction.
 
     ``truths[i]`` is the true *server minus client* when sample ``i`` was taken.
@@ -94,7 +98,8 @@ def plot_cristian(samples: Sequence[CristianSample], truths: Sequence[float], *,
     ax.errorbar(xs, [s.offset for s in samples], yerr=[s.error for s in samples], fmt="o",
                 color=PALETTE[0], ecolor=PALETTE[5], elinewidth=2, capsize=3, ms=4,
                 label="estimate ± error bound")
-    ax.plot(xs, list(truths), "_", color=PALETTE[1], ms=16, mew=2, label="true correction")
+    ax.plot(xs, list(truths), "-", color=PALETTE[1], lw=1.5, zorder=0.5,
+            label="true correction")
     if best is not None and best in samples:
         i = samples.index(best)
         ax.plot([xs[i]], [best.offset], "o", ms=11, mfc="none", mec=PALETTE[2], mew=2,
@@ -103,9 +108,10 @@ def plot_cristian(samples: Sequence[CristianSample], truths: Sequence[float], *,
         ax.text(x, s.offset - s.error, f"{s.rtt:.0f}", fontsize=7, ha="center", va="top",
                 color="#616161")
     ax.set_xticks(xs)
-    ax.set_xlabel("sample (number under each bar: its round trip, ms)")
+    ax.set_xlabel("sample (under each bar: its round trip, ms)")
     ax.set_ylabel("server − client (ms)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if title:
         ax.set_title(title, loc="left")
     return ax
@@ -125,8 +131,8 @@ def ntp_exchange(sim: Simulation, client: str, server: str, *, sample: int = 0,
     end = samples[sample].time
     begin = next(e.time for e in sim.trace.of_kind("send")
                  if e.node == client and isinstance(e.msg, NTPRequest) and e.msg.t1 == s.t1)
-    labels = {("send", client): f"t1={s.t1:.1f}", ("deliver", server): f"t2={s.t2:.1f}",
-              ("send", server): f"t3={s.t3:.1f}", ("deliver", client): f"t4={s.t4:.1f}"}
+    labels = {("send", client): f"t1={s.t1:.4g}", ("deliver", server): f"t2={s.t2:.4g}",
+              ("send", server): f"t3={s.t3:.4g}", ("deliver", client): f"t4={s.t4:.4g}"}
 
     def label(e: TraceEvent) -> str | None:
         if not begin <= e.time <= end:
@@ -143,6 +149,7 @@ def ntp_exchange(sim: Simulation, client: str, server: str, *, sample: int = 0,
                    event_labels=label, figsize=(7.5, 2.3),
                    title=title or (f"offset θ = {s.offset:+.2f} ms, "
                                    f"delay δ = {s.delay:.2f} ms"))
+    ax.set_xlabel("true time (ms)")
     return ax
 
 
@@ -185,7 +192,7 @@ def plot_hlc(sim: Simulation, *, axes: Sequence[Axes] | None = None,
     """
     events = hlc_events(sim.trace)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2), width_ratios=[1.6, 1.0])
+        fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.2), width_ratios=[1.6, 1.0])
     a, b = axes
     nodes = list(sim.node_ids)
     color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(nodes)}
@@ -194,18 +201,18 @@ def plot_hlc(sim: Simulation, *, axes: Sequence[Axes] | None = None,
     for n in nodes:
         mine = [(t, ev) for t, node, ev in events if node == n]
         a.plot([t for t, _ in mine], [ev.ts.l - t for t, ev in mine], "o", ms=4,
-               color=color[n], label=f"{n}: HLC l")
+               color=color[n])
         a.plot([t for t, _ in mine], [ev.pt - t for t, ev in mine], "x", ms=4,
                color=color[n], alpha=0.5)
         b.plot([t for t, _ in mine], [ev.lamport for _, ev in mine], "o-", ms=3, lw=1,
                color=color[n], label=n)
     a.set_xlabel("true time (ms)")
     a.set_ylabel("timestamp − true time (ms)")
-    a.set_title("HLC l (dots) and physical pt (crosses)", loc="left", fontsize=10)
-    a.legend(fontsize=7, loc="lower left", ncol=len(nodes))
+    a.set_title("HLC l (dots), physical pt (crosses)", loc="left", fontsize=10)
     b.set_xlabel("true time (ms)")
     b.set_ylabel("Lamport counter")
-    b.set_title("Lamport clocks: no link to time", loc="left", fontsize=10)
+    b.set_title("Lamport clocks count events, not ms", loc="left", fontsize=10)
+    b.legend(fontsize=8, loc="upper left")
     if title:
         a.figure.suptitle(title, x=0.01, ha="left", fontsize=11)
     return axes
@@ -222,3 +229,18 @@ def lww_outputs(e: TraceEvent) -> str | None:
         return f"read {e.msg[1]}"
     return None
 
+
+
+def lww_message_label(msg: object) -> str | None:
+    """Short arrow labels for a last-writer-wins run (values, not operation ids)."""
+    if isinstance(msg, Write):
+        return f"write {msg.value}"
+    if isinstance(msg, Replicate):
+        return f"replicate {msg.value}"
+    if isinstance(msg, ReadOk):
+        return f"{msg.value}"
+    if isinstance(msg, Read):
+        return "read"
+    if isinstance(msg, WriteOk):
+        return "ok"
+    return None

@@ -57,6 +57,11 @@ def counter_label(msg: Any, width: int = 16) -> str | None:
 def mark_lost(ax: Axes, sim: Simulation, lost: Iterable[str], *,
               nodes: Sequence[str] | None = None) -> None:
     """Redraw, in red and thick, the ``Put`` of each lost operation on a spacetime ``ax``."""
+    if not isinstance(sim, Simulation):
+        raise TypeError(f"sim must be a distlab.sim.Simulation, got {type(sim).__name__}")
+    if isinstance(lost, str):
+        raise TypeError("lost must be a list of operation names such as ['c1.1'], "
+                        "not a string")
     lost = set(lost)
     order = list(nodes) if nodes is not None else list(sim.node_ids)
     row = {n: i for i, n in enumerate(order)}
@@ -84,6 +89,14 @@ def values_over_time(sim: Simulation, replicas: Sequence[str], *, ax: Axes | Non
 
     Reads only the trace (``value`` outputs, crashes, partitions) and the history.
     """
+    if not isinstance(sim, Simulation):
+        raise TypeError(f"sim must be a distlab.sim.Simulation, got {type(sim).__name__}")
+    if isinstance(replicas, str):
+        raise TypeError("replicas must be a list of node ids such as ['r1', 'r2'], "
+                        "not a string")
+    for r in replicas:
+        if r not in sim.node_ids:
+            raise ValueError(f"replicas: {r!r} is not a node of this simulation")
     if ax is None:
         _, ax = plt.subplots(figsize=(8.0, 3.0))
     events = sim.trace.events

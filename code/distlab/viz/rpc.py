@@ -7,6 +7,7 @@ node's memory.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..sim.trace import TraceEvent
 from .style import PALETTE
 
 __all__ = ["rpc_label", "rpc_outputs", "detector_outputs", "suspicion_raster",
-           "execution_bars"]
+           "execution_bars", "client_server_picture"]
 
 _SHORT = {"increment": "inc", "set": "set", "get": "get"}
 
@@ -103,10 +104,47 @@ def execution_bars(counts: Mapping[str, Mapping[int, int]], *, ax: Axes | None =
                 ax.text(b.get_x() + b.get_width() / 2, b.get_height() + 1, text,
                         ha="center", va="bottom", fontsize=7.5)
     ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, fontsize=9)
+    ax.set_xticklabels(["\n".join(textwrap.wrap(n, 18)) for n in names], fontsize=9)
     ax.set_ylabel("% of calls")
-    ax.set_ylim(0, 112)
+    ax.set_ylim(0, 128)
+    ax.set_yticks(range(0, 101, 20))
     ax.legend(fontsize=8, ncol=len(buckets), loc="upper center", bbox_to_anchor=(0.5, 1.0))
     if title:
         ax.set_title(title, fontsize=10.5, loc="left")
+    return ax
+
+
+def client_server_picture(clients: Sequence[str], *, server: str = "server",
+                          state: str = "counter", ax: Axes | None = None,
+                          title: str | None = None) -> Axes:
+    """Boxes and arrows: clients send requests to a server that owns some state."""
+    from matplotlib.patches import FancyBboxPatch
+
+    if isinstance(clients, str) or not clients:
+        raise ValueError("clients must be a non-empty list of names such as ['c1', 'c2']")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.2, 2.6))
+    n = len(clients)
+    xs = [(i + 0.5) / n for i in range(n)]
+
+    def box(x: float, y: float, text: str, color: str, w: float = 0.34) -> None:
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.1), w, 0.2,
+                                    boxstyle="round,pad=0.02", fc=color, ec="white"))
+        ax.text(x, y, text, ha="center", va="center", color="white", fontsize=8.5,
+                fontweight="bold")
+
+    box(0.5, 0.82, f"{server}\n({state})", PALETTE[0], w=0.5)
+    for x, c in zip(xs, clients):
+        box(x, 0.15, c, PALETTE[2], w=min(0.34, 0.8 / n))
+        ax.annotate("", xy=(0.5 + (x - 0.5) * 0.35 - 0.03, 0.7), xytext=(x - 0.03, 0.27),
+                    arrowprops=dict(arrowstyle="-|>", color=PALETTE[0], lw=1.2))
+        ax.annotate("", xy=(x + 0.03, 0.27), xytext=(0.5 + (x - 0.5) * 0.35 + 0.03, 0.7),
+                    arrowprops=dict(arrowstyle="-|>", color=PALETTE[1], lw=1.2))
+    ax.text(0.02, 0.5, "request", color=PALETTE[0], fontsize=8, ha="left", va="center")
+    ax.text(0.98, 0.5, "reply", color=PALETTE[1], fontsize=8, ha="right", va="center")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
     return ax

@@ -73,7 +73,7 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
               outputs: bool | Callable[[TraceEvent], str | None] = False,
               drops: bool = True, max_labels: int = 30, legend: bool = True,
               color_by: Callable[[Any], str] | None = None,
-              title: str | None = None) -> Axes:
+              title: str | None = None, xlabel: str = "time") -> Axes:
     """Draw a space-time diagram; returns the matplotlib ``Axes``.
 
     Parameters
@@ -91,8 +91,8 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
         ``label(msg)`` writes a label on each arrow (``None``: no labels). Labels are
         left out when more than ``max_labels`` arrows are drawn.
     event_labels
-        ``event_labels(event)`` writes a value (e.g. a timestamp) at sends, deliveries
-        and annotations; return ``None`` to skip an event.
+        ``event_labels(event)`` writes a value (e.g. a timestamp) at sends, deliveries,
+        timers, annotations and outputs; return ``None`` to skip an event.
     annotations, timers, persists, drops
         Show ``annotate`` notes, fired timers, durable writes, lost messages.
     outputs
@@ -188,7 +188,8 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
             if f.kind == "deliver":
                 ax.annotate("", xy=(f.time, y1), xytext=(s.time, y0), zorder=3,
                             arrowprops=dict(arrowstyle="-|>", color=c, lw=1.1,
-                                            shrinkA=0, shrinkB=0, mutation_scale=9))
+                                            shrinkA=0, shrinkB=0, mutation_scale=9)
+                            ).set_in_layout(False)
                 ax.plot([f.time], [y1], "o", ms=3.2, color="black", zorder=4)
                 arrows += 1
                 if label is not None:
@@ -207,7 +208,8 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
             # in flight at `now`: a faint arrow towards the destination
             ax.annotate("", xy=(now, y0 + 0.35 * (y1 - y0)), xytext=(s.time, y0), zorder=2,
                         arrowprops=dict(arrowstyle="-|>", color=c, lw=1.0, alpha=0.45,
-                                        ls="--", shrinkA=0, shrinkB=0, mutation_scale=8))
+                                        ls="--", shrinkA=0, shrinkB=0, mutation_scale=8)
+                        ).set_in_layout(False)
         ax.plot([s.time], [y0], "o", ms=3.2, color="black", zorder=4)
     if label is not None and len(label_jobs) <= max_labels:
         for x, y, text, c in label_jobs:
@@ -229,9 +231,9 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
         elif e.kind == "persist" and persists:
             ax.plot([e.time], [y], marker="s", ms=4, color="#6d4c41", zorder=5)
         elif e.kind == "output" and outputs:
-            ax.plot([e.time], [y], marker="D", ms=5, color="#6a1b9a", zorder=6)
-            if callable(outputs):
-                text = outputs(e)
+            text = outputs(e) if callable(outputs) else ""
+            if text is not None:  # a callable returning None skips the event
+                ax.plot([e.time], [y], marker="D", ms=5, color="#6a1b9a", zorder=6)
                 if text:
                     ax.text(e.time, y + 0.13, text, fontsize=7.5, ha="center", va="top",
                             color="#6a1b9a", zorder=6)
@@ -239,7 +241,8 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
             ax.plot([e.time], [y], "o", ms=3.2, color="black", zorder=4)
             ax.text(e.time, y - 0.16, str(e.info), fontsize=7.5, ha="center", va="bottom",
                     color="#222222", zorder=6)
-        if event_labels is not None and e.kind in ("send", "deliver", "annotate", "timer"):
+        if event_labels is not None and e.kind in ("send", "deliver", "annotate", "timer",
+                                                   "output"):
             text = event_labels(e)
             if text:
                 ax.plot([e.time], [y], "o", ms=3.2, color="black", zorder=4)
@@ -255,7 +258,7 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
     ax.set_ylim(len(nodes) - 0.5, -0.95)
     span = hi - lo
     ax.set_xlim(lo - 0.02 * span, hi + 0.02 * span)
-    ax.set_xlabel("time")
+    ax.set_xlabel(xlabel)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)

@@ -142,8 +142,14 @@ class Explorer:
             row: dict[str, Any] = {"node": n}
             if self.sim.is_up(n):
                 node = self.sim.node(n)
-                st = self._state(node) if self._state else node.state()
-                row["status"] = "up"
+                starting = n in self.sim._pending_start
+                row["status"] = "starting" if starting else "up"
+                try:
+                    st = self._state(node) if self._state else node.state()
+                except (AttributeError, KeyError):
+                    if not starting:
+                        raise
+                    st = {}  # on_start has not run yet: state set there is missing
                 row.update({k: _short(v) for k, v in st.items()})
             else:
                 row["status"] = "crashed"
