@@ -107,8 +107,10 @@ def test_book_builds_without_warnings(tmp_path):
                              "--warningiserror", "--keep-going"],
                             capture_output=True, text=True, cwd=ROOT)
     log = result.stdout + result.stderr
-    warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
-    assert result.returncode == 0, "book build failed:\n" + "\n".join(warnings[-30:] or
+    causes = [line for line in log.splitlines()
+              if any(k in line for k in ("WARNING", "ERROR", "Extension error", "Error:",
+                                         "Could not import"))]
+    assert result.returncode == 0, "book build failed:\n" + "\n".join(causes[-30:] or
                                                                       log.splitlines()[-30:])
     html = tmp_path / "_build" / "html"
     for nb in NOTEBOOKS:
