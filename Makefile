@@ -44,6 +44,7 @@ lab: $(STAMP)
 outputs: $(STAMP)
 	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
+	  --ExecutePreprocessor.store_widget_state=False \
 	  --ExecutePreprocessor.kernel_name=python3 $(if $(NB),$(NB),$(NOTEBOOKS))
 
 benchmark: $(STAMP)

@@ -53,6 +53,23 @@ def test_committed_as_executed_top_to_bottom(path):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=ids)
+def test_widgets_live_in_the_notebook_and_twins_on_the_site(path):
+    """The site loads no widget JavaScript (no state is stored, and widget outputs are
+    removed there: with no kernel their buttons would do nothing); each explorer's
+    static twin plays instead. nbval cannot compare widget outputs (random model ids)."""
+    nb = load(path)
+    assert "widgets" not in nb.metadata, (
+        f"{path.name} stores widget state; run `make outputs` (store_widget_state=False)")
+    for c in nb.cells:
+        if c.cell_type == "code" and any(WIDGET_VIEW in o.get("data", {}) for o in c.outputs):
+            missing = {"nbval-ignore-output", "remove-output"} - set(tags(c))
+            assert not missing, f"{path.name}: a widget cell lacks the tags {sorted(missing)}"
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=ids)
 def test_chapter_anatomy(path):
     nb = load(path)

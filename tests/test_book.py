@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,19 +104,105 @@ def test_citations_and_terms_resolve(page):
     assert not missing, f"{page.name} uses glossary terms that are not defined: {missing}"
 
 
-def test_book_builds_without_warnings(tmp_path):
-    """`jupyter-book build -W --keep-going` succeeds: zero warnings."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the book once for this module: (returncode, log, html folder)."""
+    out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(tmp_path),
+    result = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out),
                              "--warningiserror", "--keep-going"],
                             capture_output=True, text=True, cwd=ROOT)
-    log = result.stdout + result.stderr
+    return result.returncode, result.stdout + result.stderr, out / "_build" / "html"
+
+
+def test_book_builds_without_warnings(site):
+    """`jupyter-book build -W --keep-going` succeeds: zero warnings."""
+    returncode, log, html = site
     causes = [line for line in log.splitlines()
               if any(k in line for k in ("WARNING", "ERROR", "Extension error", "Error:",
                                          "Could not import"))]
-    assert result.returncode == 0, "book build failed:\n" + "\n".join(causes[-30:] or
-                                                                      log.splitlines()[-30:])
-    html = tmp_path / "_build" / "html"
+    assert returncode == 0, "book build failed:\n" + "\n".join(causes[-30:] or
+                                                               log.splitlines()[-30:])
     for nb in NOTEBOOKS:
         page = html / nb.relative_to(ROOT).with_suffix(".html")
         assert page.is_file(), f"no page for {nb.name}"
+
+
+def test_site_serves_its_own_maths():
+    """MathJax comes from the site (book/_ext/offline_mathjax.py), not a CDN."""
+    # Checked on the configuration so it holds without a build:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert "offline_mathjax" in config["sphinx"]["local_extensions"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs "
+                    "Debian's chromium; locally: apt-get install chromium)")
+def test_every_page_in_a_browser(site):
+    """Every page loads in headless Chromium with no missing local resource, no
+    JavaScript error, every figure decoded and every animation's controls shown.
+    Screenshots of the intro and one page per part go to _build/screenshots/."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    returncode, _, html = site
+    assert returncode == 0, "the book did not build"
+    pages = sorted(p for p in html.rglob("*.html")
+                   if "_static" not in p.parts and p.name not in ("genindex.html", "search.html"))
+    assert len(pages) >= len(NOTEBOOKS)
+    shots = ROOT / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    first_of_part: dict[str, Path] = {}
+    for p in pages:
+        parts = p.relative_to(html).parts
+        if parts[0] == "chapters" and len(parts) == 3 and parts[2][0].isdigit():
+            first_of_part.setdefault(parts[1], p)
+    wanted_shots = {html / "book" / "intro.html": "intro"} | {
+        p: part for part, p in first_of_part.items()}
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    problems: list[str] = []
+    try:
+        with playwright.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"])
+            for path in pages:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                rel = path.relative_to(html).as_posix()
+                errors: list[str] = []
+                missing: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("response", lambda r: missing.append(f"{r.status} {r.url}")
+                        if r.status >= 400 and "127.0.0.1" in r.url else None)
+                page.on("requestfailed", lambda r: missing.append(f"failed {r.url}")
+                        if "127.0.0.1" in r.url else None)
+                page.goto(f"http://127.0.0.1:{port}/{rel}", wait_until="load")
+                page.wait_for_timeout(200)
+                broken = page.evaluate("""() => Array.from(document.querySelectorAll('main img'))
+                    .filter(i => i.offsetParent !== null && !(i.complete && i.naturalWidth > 0))
+                    .map(i => i.src.slice(0, 80))""")
+                animations = page.evaluate("""() => Array.from(
+                    document.querySelectorAll('.distlab-animation')).map(a => {
+                        const c = a.querySelector('.anim-controls');
+                        return c !== null && c.offsetParent !== null &&
+                               c.querySelectorAll('button').length === 5; })""")
+                for e in errors:
+                    problems.append(f"{rel}: JavaScript error: {e}")
+                for m in missing:
+                    problems.append(f"{rel}: {m}")
+                for b in broken:
+                    problems.append(f"{rel}: figure did not load: {b}")
+                if not all(animations):
+                    problems.append(f"{rel}: an animation shows no controls")
+                if path in wanted_shots:
+                    page.screenshot(path=str(shots / f"{wanted_shots[path]}.png"))
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    assert not problems, "\n".join(problems[:40])
