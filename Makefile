@@ -14,13 +14,16 @@ CONSTRAINTS ?= constraints.txt
 PIP_C := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 NOTEBOOKS := $(shell find chapters book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help book test lab outputs benchmark clean
+.PHONY: help book test lab outputs student grade serve benchmark clean
 
 help:
 	@echo "make book       build the book into _build/html"
 	@echo "make test       run every test"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make outputs    re-execute every notebook in place (after changing code)"
+	@echo "make student    student versions of every chapter (nbgrader) in _build/student"
+	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/<notebook>.ipynb"
+	@echo "make serve      preview _build/html on http://127.0.0.1:8000"
 	@echo "make benchmark  run the simulator benchmark"
 	@echo "make clean      remove _build"
 
@@ -42,10 +45,20 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
 outputs: $(STAMP)
-	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
-	  --ExecutePreprocessor.store_widget_state=False \
-	  --ExecutePreprocessor.kernel_name=python3 $(if $(NB),$(NB),$(NOTEBOOKS))
+	$(BIN)/python -m distlab.notebooks $(if $(NB),$(NB),$(NOTEBOOKS))
+
+student: $(STAMP)
+	$(BIN)/python -m distlab.teaching student
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder/of/<student>/<notebook>.ipynb"; exit 2)
+	$(BIN)/python -m distlab.teaching grade "$(SUBMISSIONS)"
+
+PORT ?= 8000
+serve:
+	@test -d _build/html || (echo "no site yet: run make book first"; exit 2)
+	@echo "serving _build/html on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/sim_kernel.py

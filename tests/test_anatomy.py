@@ -129,6 +129,13 @@ def test_exercises_follow_nbgrader_conventions(path):
             assert "hide-input" in tags(c), f"{gid}: solutions are hidden on the site"
             assert "raises-exception" in tags(c), (
                 f"{gid}: tag raises-exception so the student version runs on past the stub")
+        if c.cell_type == "markdown" and meta.get("solution"):
+            # nbgrader replaces the whole cell with "YOUR ANSWER HERE" for students
+            assert "{exercise}" not in c.source, (
+                f"{gid}: put the question in its own cell before the answer cell")
+            assert "{solution}" in c.source and "dropdown" in c.source, (
+                f"{gid}: the model answer goes in a hidden {{solution}} dropdown")
+            assert meta.get("grade") and meta.get("points"), f"{gid}: a written answer has points"
         if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             tests += 1
             assert meta.get("locked") and meta.get("points"), f"{gid}: locked, pointed"
