@@ -206,3 +206,16 @@ def test_every_page_in_a_browser(site):
     finally:
         server.shutdown()
     assert not problems, "\n".join(problems[:40])
+
+
+def test_github_workflows_are_valid_and_use_the_make_targets():
+    flows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert {f.name for f in flows} >= {"publish.yml", "nightly.yml"}
+    for f in flows:
+        data = yaml.safe_load(f.read_text())
+        assert data.get("jobs"), f"{f.name} has no jobs"
+        runs = " ".join(step.get("run", "") for job in data["jobs"].values()
+                        for step in job.get("steps", []))
+        assert "make" in runs or ".ci/run" in runs, f"{f.name} must call the make targets"
+    nightly = (ROOT / ".github" / "workflows" / "nightly.yml").read_text()
+    assert "CONSTRAINTS= test" in nightly  # the unpinned run
