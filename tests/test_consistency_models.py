@@ -107,3 +107,51 @@ def test_session_guarantees():
     assert [(a.id, b.id) for a, b in out["monotonic reads"]] == [(2, 3)]
     assert [(a.id, b.id) for a, b in out["monotonic writes"]] == [(4, 5)]
     assert [(a.id, b.id) for a, b in out["writes-follow-reads"]] == [(6, 7)]
+
+
+def test_a_timed_out_write_is_not_ordered_before_the_clients_later_operations():
+    """Jepsen's rule, applied by the program-order checkers themselves: ABD runs with a
+    lost reply are linearizable, so they must be causally consistent too."""
+    from distlab.consistency import from_history
+    from distlab.registers import build
+    from distlab.sim import FaultPlan, Network, Uniform
+
+    checked = 0
+    for seed in range(8):
+        sim = build("abd", seed=seed, clients=3, ops=8, think=4,
+                    network=Network(latency=Uniform(1, 10)))
+        sim.apply(FaultPlan(loss=0.05), until=500)
+        sim.run(until=1000)
+        ops = [op for op in from_history(sim.history)
+               if op.f == "read" or op.f == "write"]
+        if not any(not op.known for op in ops):
+            continue
+        checked += 1
+        kv = [Op(o.id, o.process, o.f, "x" if o.f == "read" else ("x", o.input),
+                 o.output, o.call, o.ret, o.status) for o in ops]
+        assert check_linearizable(ops, REG).linearizable, seed
+        assert check_causal(kv).consistent, seed
+    assert checked >= 2
+
+
+def test_a_process_runs_one_operation_at_a_time():
+    with pytest.raises(ValueError, match="runs one operation at a time"):
+        check_linearizable([op(0, "p1", "write", 1, None, 0, 2),
+                            op(1, "p1", "read", None, 1, 1, 3)], REG)
+    # ... but after an operation with an unknown outcome it may go on (as a new process)
+    from distlab.consistency import UNKNOWN
+    check_linearizable([Op(0, "p1", "write", 1, UNKNOWN, 0.0, float("inf")),
+                        op(1, "p1", "read", None, 1, 1, 3)], REG)
+
+
+def test_same_client_operations_at_the_same_instant_keep_their_order():
+    from distlab.consistency import from_history
+    from distlab.sim import History
+
+    h = History()
+    h.invoke("p1", "write", 1, 0.0)
+    h.ok("p1", "write", None, 1.0)
+    h.invoke("p1", "read", None, 1.0)      # the very instant the write returned
+    h.ok("p1", "read", None, 2.0)          # ... and it misses its own write
+    assert not check_linearizable(from_history(h, by="time"), REG).linearizable
+    assert not check_linearizable(h, REG).linearizable

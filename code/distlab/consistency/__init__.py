@@ -9,12 +9,12 @@ from .causal import CausalResult, check_causal
 from .linearizability import (LinearizabilityResult, PartitionResult, Search,
                               check_linearizable, linearization_points)
 from .models import Model
-from .operations import UNKNOWN, Op, as_ops, from_history
+from .operations import UNKNOWN, Op, as_ops, from_history, retire_after_unknown
 from .parsers import ParseError, parse_etcd, parse_file, parse_kv
 from .sequential import SequentialResult, check_sequential
 from .session import GUARANTEES, check_sessions
 
-__all__ = ["models", "Model", "Op", "UNKNOWN", "from_history", "as_ops",
+__all__ = ["models", "Model", "Op", "UNKNOWN", "from_history", "as_ops", "retire_after_unknown",
            "check_linearizable", "LinearizabilityResult", "PartitionResult", "Search",
            "linearization_points", "ParseError", "parse_etcd", "parse_kv", "parse_file",
            "check_sequential", "SequentialResult", "check_causal", "CausalResult",

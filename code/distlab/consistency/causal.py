@@ -15,7 +15,8 @@ patterns, stated with the causal order co = (program order ∪ reads-from)⁺:
 
 Operations: ``write`` with input ``(key, value)`` and ``read`` with input ``key``,
 returning the value (``initial`` when unwritten). Failed operations are left out;
-a write with an unknown outcome may have been read from. Taught in notebook 2.1.
+a write with an unknown outcome may have been read from, and the client that issued
+it continues as a new process (Jepsen's rule). Taught in notebook 2.1.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .operations import Op, as_ops
+from .operations import Op, as_ops, retire_after_unknown
 
 __all__ = ["check_causal", "CausalResult"]
 
@@ -46,7 +47,7 @@ def _key(op: Op) -> Any:
 
 def check_causal(history: Any, *, initial: Any = None) -> CausalResult:
     """Check a differentiated read/write history for causal consistency (CC)."""
-    ops = [op for op in as_ops(history) if op.status != "fail"]
+    ops = [op for op in retire_after_unknown(as_ops(history)) if op.status != "fail"]
     for op in ops:
         if op.f not in ("read", "write"):
             raise ValueError(f"{op!r}: causal checking knows read(key) and "

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..sim.history import History, Operation
 
-__all__ = ["Op", "UNKNOWN", "from_history", "as_ops"]
+__all__ = ["Op", "UNKNOWN", "from_history", "as_ops", "retire_after_unknown"]
 
 
 class _Unknown:
@@ -95,6 +95,10 @@ def from_history(history: History, *, observed_failures: Iterable[str] = ("cas",
 
 def _convert(o: Operation, observed: set[str], by: str, next_id: int) -> Op | None:
     call = float(o.call_index) if by == "index" else o.call
+    if by == "time" and o.call_index > 0:
+        # A client's next call may come at the very instant its previous call
+        # returned; nudge it just after, so program order survives the equal times.
+        call = math.nextafter(call, math.inf)
     if o.status in ("info", "pending"):
         return Op(next_id, o.process, o.f, o.input, UNKNOWN, call, math.inf, o.status)
     ret = float(o.ret_index) if by == "index" else float(o.ret)
@@ -104,6 +108,38 @@ def _convert(o: Operation, observed: set[str], by: str, next_id: int) -> Op | No
         return Op(next_id, o.process, o.f, o.input, False, call, ret, "fail")
     output = True if o.f in observed else o.output
     return Op(next_id, o.process, o.f, o.input, output, call, ret, "ok")
+
+
+def _check_program_order(ops: list[Op]) -> None:
+    """One process runs one operation at a time: its known operations must not overlap
+    (an unknown one may: the process went on as a new one, Jepsen's rule)."""
+    last: dict[str, Op] = {}
+    for op in sorted(ops, key=lambda o: (o.call, o.id)):
+        prev = last.get(op.process)
+        if prev is not None and prev.known and op.call <= prev.ret:
+            raise ValueError(f"process {op.process!r} calls {op!r} before its previous "
+                             f"operation {prev!r} returned: a process runs one operation "
+                             f"at a time (give a strictly later call time)")
+        last[op.process] = op
+
+
+def retire_after_unknown(ops: list[Op]) -> list[Op]:
+    """Jepsen's rule: after an operation with an unknown outcome, its client carries on
+    as a *new* process (``c1``, then ``c1'``, ``c1''``, ...).
+
+    The timed-out operation may take effect at any later moment, so nothing the same
+    client does afterwards is ordered after it. The checkers that use program order
+    (sequential, causal, sessions) apply this; linearizability needs no such thing
+    (an unknown operation returns at infinity, concurrent with all that follows).
+    """
+    renamed: dict[str, str] = {}
+    out = []
+    for op in sorted(ops, key=lambda o: (o.call, o.id)):
+        name = renamed.get(op.process, op.process)
+        out.append(Op(op.id, name, op.f, op.input, op.output, op.call, op.ret, op.status))
+        if not op.known:
+            renamed[op.process] = name + "'"
+    return sorted(out, key=lambda o: o.id)
 
 
 def as_ops(history: Any) -> list[Op]:
@@ -121,5 +157,6 @@ def as_ops(history: Any) -> list[Op]:
         ids = [op.id for op in ops]
         if len(set(ids)) != len(ids):
             raise ValueError("operation ids must be unique")
+        _check_program_order(ops)
         return ops
     raise TypeError(f"expected a distlab.sim.History or a list of Op, got {type(history).__name__}")

@@ -4,8 +4,8 @@ does not matter (that is the difference from linearizability).
 
 The checker searches interleavings depth first, memoising (position of each process,
 state): exponential in the worst case, fine for the small histories it is meant for.
-An operation with an unknown outcome is the last of its process (Jepsen's rule) and
-may be left out. Taught in notebook 2.1.
+An operation with an unknown outcome may be left out, and its client goes on as a
+new process (Jepsen's rule), so it is the last of its process. Taught in notebook 2.1.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Model
-from .operations import Op, as_ops
+from .operations import Op, as_ops, retire_after_unknown
 
 __all__ = ["check_sequential", "SequentialResult"]
 
@@ -45,7 +45,7 @@ def check_sequential(history: Any, model: Model, *, max_states: int = 200_000
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a distlab.consistency Model, got {model!r}")
-    ops = as_ops(history)
+    ops = retire_after_unknown(as_ops(history))
     model.check_functions(ops)
     procs: dict[str, list[Op]] = {}
     for op in sorted(ops, key=lambda o: (o.call, o.id)):

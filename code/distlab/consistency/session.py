@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .operations import Op, as_ops
+from .operations import Op, as_ops, retire_after_unknown
 
 __all__ = ["check_sessions", "GUARANTEES"]
 
@@ -58,7 +58,8 @@ def _version(v: Any) -> Any:
 
 def check_sessions(history: Any) -> dict[str, list[tuple[Op, Op]]]:
     """Violations of each session guarantee: ``{guarantee: [(earlier, later), ...]}``."""
-    ops = [op for op in as_ops(history) if op.status == "ok" and op.known]
+    ops = [op for op in retire_after_unknown(as_ops(history))
+           if op.status == "ok" and op.known]
     for op in ops:
         if op.f not in ("read", "write"):
             raise ValueError(f"{op!r}: session checks know read(key) -> version and "

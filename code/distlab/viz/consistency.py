@@ -25,7 +25,6 @@ from ..consistency.linearizability import Search
 from ..consistency.models import Model
 from ..consistency.operations import as_ops
 from .animation import Animation, animate
-from .history import history_chart
 
 __all__ = ["HIERARCHY", "KINDS", "hierarchy", "SearchStep", "search_steps",
            "draw_search_step", "animate_search"]
@@ -202,29 +201,41 @@ def search_steps(history: Any, model: Model, *, max_steps: int = 200) -> list[Se
 
 def draw_search_step(step: SearchStep, history: Any, model: Model, *,
                      fig: plt.Figure | None = None) -> plt.Figure:
-    """Draw one ``SearchStep``: the history above (linearized operations green), and
-    below it the list of entries (lifted ones dashed) and the linearized prefix."""
+    """Draw one ``SearchStep`` on one axes: the history on top (linearized operations
+    green), then the list of entries (lifted ones dashed) and the linearized prefix."""
     ops = as_ops(history)
     search = Search(ops, model)  # only for the entry codes (deterministic)
     if fig is None:
         fig = plt.figure(figsize=(8.6, 4.4))
-    gs = fig.add_gridspec(2, 1, height_ratios=[1.2, 1.0])
-    top = fig.add_subplot(gs[0])
-    lin_ids = {ops[i].id for i in step.linearized}
-    verdict = {True: "  ✔", False: "  ✘"}.get(step.result, "")
-    history_chart(ops, model=model, ax=top,
-                  title=textwrap.fill(f"step {step.step}: {step.action}{verdict}", 105))
-    for patch, op in zip(top.patches, ops):
-        if op.id in lin_ids:
-            patch.set_facecolor("#c8e6c9")
-            patch.set_edgecolor("#2e7d32")
-    top.title.set_fontsize(9)
-    ax = fig.add_subplot(gs[1])
+    ax = fig.add_subplot(1, 1, 1)
     ax.set_axis_off()
+    describe = model.describe_operation
     total = len(search.code) - 1
-    ax.set_xlim(-0.6, max(total, 4) - 0.4)
-    ax.set_ylim(-1.5, 1.5)
-    ax.text(-0.55, 1.0, "the list: Ck = call of op k, Rk = its return, in time order "
+    # the history, scaled into the width of the entry list
+    finite = [t for op in ops for t in (op.call, op.ret) if math.isfinite(t)]
+    lo, hi = min(finite), max(finite)
+    width = max(total, 4) - 1.0
+    scale = width / ((hi - lo) or 1.0)
+    x_of = lambda t: (t - lo) * scale  # noqa: E731
+    lin = set(step.linearized)
+    procs = sorted({op.process for op in ops})
+    top = 2.2 + 0.75 * len(procs)
+    for k, op in enumerate(ops):
+        y = top - 0.75 * (procs.index(op.process) + 1)
+        end = op.ret if math.isfinite(op.ret) else hi + 0.05 * (hi - lo)
+        done = k in lin
+        ax.add_patch(FancyBboxPatch((x_of(op.call), y - 0.25), x_of(end) - x_of(op.call), 0.5,
+                                    boxstyle="round,pad=0,rounding_size=0.08",
+                                    fc="#c8e6c9" if done else "#e3f2fd",
+                                    ec="#2e7d32" if done else "#0072B2", lw=1.1))
+        label = f"op {k}: {describe((op.f, op.input), op.output)}"
+        if x_of(end) - x_of(op.call) > 0.075 * len(label):
+            ax.text((x_of(op.call) + x_of(end)) / 2, y, label, ha="center", va="center",
+                    fontsize=8)
+        else:  # a short bar: write beside it
+            ax.text(x_of(end) + 0.1, y, label, ha="left", va="center", fontsize=8)
+        ax.text(-0.75, y, op.process, ha="right", va="center", fontsize=9)
+    ax.text(-0.6, 1.45, "the list: Ck = call of op k, Rk = its return, in time order "
                         "(dashed: lifted out)", fontsize=8, ha="left", va="bottom")
     live = set(step.remaining)
     for e in range(1, total + 1):
@@ -237,32 +248,36 @@ def draw_search_step(step: SearchStep, history: Any, model: Model, *,
                 "-", "black"
         else:
             fc, ec, lw, ls, color = "white", "#bdbdbd", 1.0, "--", "#9e9e9e"
-        ax.add_patch(FancyBboxPatch((x - 0.38, 0.2), 0.76, 0.6,
+        ax.add_patch(FancyBboxPatch((x - 0.38, 0.6), 0.76, 0.6,
                                     boxstyle="round,pad=0.02,rounding_size=0.1",
                                     fc=fc, ec=ec, lw=lw, ls=ls))
-        ax.text(x, 0.5, f"{'C' if kind == 'call' else 'R'}{i}", ha="center", va="center",
+        ax.text(x, 0.9, f"{'C' if kind == 'call' else 'R'}{i}", ha="center", va="center",
                 fontsize=9, color=color)
         if here:
-            ax.annotate("next", (x, 0.17), (x, -0.3), ha="center", va="center", fontsize=8,
+            ax.annotate("next", (x, 0.57), (x, 0.15), ha="center", va="center", fontsize=8,
                         color="#c62828", arrowprops=dict(arrowstyle="->", color="#c62828"))
-    describe = model.describe_operation
-    prev = ax.text(-0.55, -1.0, "linearized so far:", fontsize=8, ha="left", va="center")
+    prev = ax.text(-0.6, -0.45, "linearized so far:", fontsize=8, ha="left", va="center")
     items = [f"{describe((ops[i].f, ops[i].input), ops[i].output)}  ⇒  "
              f"{model.describe_state(state)}"
              for i, state in zip(step.linearized, step.states)]
     if not items:
         items = [f"nothing yet (the state is {model.describe_state(model.init)})"]
-    for k, label in enumerate(items):
+    for label in items:
         box = dict(boxstyle="round,pad=0.3", fc="#c8e6c9", ec="#2e7d32") \
             if step.linearized else None
         prev = ax.annotate(label, xy=(1.0, 0.5), xycoords=prev, xytext=(10, 0),
                            textcoords="offset points", fontsize=8, va="center", ha="left",
                            bbox=box)
+    verdict = {True: "  ✔", False: "  ✘"}.get(step.result, "")
+    ax.set_title(textwrap.fill(f"step {step.step}: {step.action}{verdict}", 100),
+                 loc="left", fontsize=9)
+    ax.set_xlim(-1.2, width + 0.6)
+    ax.set_ylim(-0.8, top)
     return fig
 
 
 def animate_search(history: Any, model: Model, *, max_steps: int = 60,
-                   figsize: tuple[float, float] = (8.6, 4.4), dpi: int = 80) -> Animation:
+                   figsize: tuple[float, float] = (8.2, 3.9), dpi: int = 78) -> Animation:
     """A step-through animation of the search on a small history (the static twin of
     stepping ``Search.run(1)`` by hand)."""
     steps = search_steps(history, model, max_steps=max_steps)

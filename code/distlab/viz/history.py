@@ -19,7 +19,8 @@ from matplotlib.patches import FancyBboxPatch
 
 from ..consistency.linearizability import LinearizabilityResult, linearization_points
 from ..consistency.models import Model
-from ..consistency.operations import UNKNOWN, Op, as_ops
+from ..consistency.operations import UNKNOWN, Op, as_ops, from_history
+from ..sim.history import History
 
 __all__ = ["history_chart"]
 
@@ -28,8 +29,13 @@ def history_chart(history: Any, *, model: Model | None = None,
                   result: LinearizabilityResult | None = None,
                   processes: Sequence[str] | None = None, ax: Axes | None = None,
                   title: str | None = None, figsize: tuple[float, float] | None = None) -> Axes:
-    """Draw a history; with ``result`` (from ``check_linearizable``) show its verdict."""
-    ops = as_ops(history)
+    """Draw a history; with ``result`` (from ``check_linearizable``) show its verdict.
+
+    A ``History`` is drawn on its virtual times. An operation whose outcome is unknown
+    is drawn as a thin dashed bar open to the right, above its client's row, so it does
+    not hide what the client did next.
+    """
+    ops = from_history(history, by="time") if isinstance(history, History) else as_ops(history)
     if processes is None:
         processes = sorted({op.process for op in ops})
     row = {p: i for i, p in enumerate(processes)}
@@ -51,7 +57,19 @@ def history_chart(history: Any, *, model: Model | None = None,
             bad = {op.id for op in result.unplaceable}
     for op in ops:
         y = row[op.process]
-        end = op.ret if math.isfinite(op.ret) else right
+        if not math.isfinite(op.ret):  # unknown outcome: above the row, open-ended
+            ax.plot([op.call, right], [y - 0.36, y - 0.36], color="#9e9e9e", lw=1.2,
+                    ls=(0, (3, 2)), zorder=2)
+            ax.plot([op.call], [y - 0.36], marker="|", ms=8, color="#616161", zorder=3)
+            label = (model.describe_operation((op.f, op.input), op.output) if model
+                     else f"{op.f}({'' if op.input is None else repr(op.input)})→?")
+            ax.text(op.call, y - 0.42, label + "  (outcome unknown)", fontsize=7, va="bottom",
+                    ha="left", color="#616161", clip_on=True)
+            if op.id in points:
+                ax.plot([points[op.id]], [y - 0.36], marker="v", ms=6, color="#0072B2",
+                        zorder=5)
+            continue
+        end = op.ret
         color = "#e3f2fd"
         edge = "#0072B2"
         if op.id in bad:
@@ -74,12 +92,12 @@ def history_chart(history: Any, *, model: Model | None = None,
                 fontsize=7.5, clip_on=True)
     if points:
         for op in ops:
-            if op.id in points:
+            if op.id in points and math.isfinite(op.ret):
                 ax.plot([points[op.id]], [row[op.process] + 0.36], marker="v", ms=6,
                         color="#0072B2", zorder=5)
     ax.set_yticks(range(len(processes)))
     ax.set_yticklabels(processes)
-    ax.set_ylim(len(processes) - 0.4, -0.6)
+    ax.set_ylim(len(processes) - 0.4, -0.75)
     ax.set_xlim(lo - 0.03 * span, right + 0.02 * span)
     ax.set_xlabel("time")
     for side in ("top", "right", "left"):
