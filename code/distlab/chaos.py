@@ -73,6 +73,10 @@ SWEEPS: dict[str, str] = {
     "pbft": "distlab.pbft.sweep:check_pbft",
     "raft": "distlab.raft.sweep:check_raft",
     "kv": "distlab.dynamo.sweep:check_kv",
+    "maelstrom-broadcast": "distlab.maelstrom.workloads:check_broadcast",
+    "maelstrom-g-counter": "distlab.maelstrom.workloads:check_g_counter",
+    "maelstrom-pn-counter": "distlab.maelstrom.workloads:check_pn_counter",
+    "maelstrom-lin-kv": "distlab.maelstrom.workloads:check_lin_kv",
 }
 
 

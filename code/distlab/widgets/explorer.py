@@ -175,6 +175,7 @@ class Explorer:
             fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(self.sim.node_ids) + 1.4))
             self.draw(ax=ax)
             plt.show()
+            plt.close(fig)  # outside the inline backend, figures would pile up
         self._table.value = pd.DataFrame(self.state_rows()).to_html(index=False, na_rep="")
         self._clock.value = f"<b>t = {self.sim.now:.2f}</b> &nbsp; seed {self.seed}"
         self._code.value = "\n".join(self.log[-12:])
