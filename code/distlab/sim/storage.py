@@ -25,7 +25,7 @@ def _immutable(value: Any, depth: int = 0) -> bool:
     """Scalars, and tuples / frozensets / frozen dataclasses made only of them."""
     if isinstance(value, _IMMUTABLE):
         return True
-    if depth > 4:
+    if depth > 12:
         return False
     if isinstance(value, tuple):
         return all(_immutable(v, depth + 1) for v in value)

@@ -119,7 +119,8 @@ class Trace:
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
             raise ValueError(f"unknown trace kind(s) {unknown}; kinds are {list(KINDS)}")
-        return [e for e in self.events if e.kind in kinds]
+        make = TraceEvent._make  # only the matching rows become TraceEvents
+        return [make(r) for r in self._rows if r[1] in kinds]
 
     def at_node(self, node: str) -> list[TraceEvent]:
         """Events that happened at ``node`` (sends, deliveries, timers, ...)."""
@@ -127,8 +128,9 @@ class Trace:
 
     def outputs(self, name: str | None = None, node: str | None = None) -> list[TraceEvent]:
         """``output`` events (optionally only those called ``name``, at ``node``)."""
-        return [e for e in self.events if e.kind == "output"
-                and (name is None or e.info == name) and (node is None or e.node == node)]
+        make = TraceEvent._make
+        return [make(r) for r in self._rows if r[1] == "output"
+                and (name is None or r[6] == name) and (node is None or r[2] == node)]
 
     def count(self, kind: str, msg_type: type | None = None) -> int:
         """How many events of ``kind`` (optionally carrying a message of ``msg_type``)."""
