@@ -93,7 +93,10 @@ class Node:
 
     def broadcast(self, msg: Any, *, to: Iterable[str] | None = None,
                   include_self: bool = False) -> None:
-        """Send ``msg`` to every node in ``to`` (default: all peers), one send each."""
+        """Send ``msg`` to every node in ``to`` (default: all peers), one send each.
+
+        ``include_self=True`` also sends it to this node, whether or not ``to`` names it.
+        """
         targets = self.peers if to is None else tuple(to)
         if include_self and self.id not in targets:
             targets = (self.id, *targets)

@@ -684,7 +684,18 @@ class Simulation:
     def states(self, state: Callable[[Node], Any] | None = None) -> dict[str, Any]:
         """``{node_id: state}`` for every node (``None`` for a crashed one)."""
         fn = state or (lambda node: node.state())
-        return {n: (fn(node) if node is not None else None) for n, node in self._nodes.items()}
+        out: dict[str, Any] = {}
+        for n, node in self._nodes.items():
+            if node is None:
+                out[n] = None
+                continue
+            try:
+                out[n] = fn(node)
+            except (AttributeError, KeyError):
+                if n not in self._pending_start:
+                    raise
+                out[n] = {}  # on_start has not run yet: what it sets does not exist
+        return out
 
     def run_recording(self, until: float, every: float,
                       state: Callable[[Node], Any] | None = None) -> list[tuple[float, dict]]:

@@ -73,6 +73,7 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
               outputs: bool | Callable[[TraceEvent], str | None] = False,
               drops: bool = True, max_labels: int = 30, legend: bool = True,
               color_by: Callable[[Any], str] | None = None,
+              colors: dict[str, str] | None = None,
               title: str | None = None, xlabel: str = "time") -> Axes:
     """Draw a space-time diagram; returns the matplotlib ``Axes``.
 
@@ -100,6 +101,9 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
         ``outputs(event) -> str | None`` also labels them.
     color_by
         Key for colouring arrows (default: the message's type name).
+    colors
+        Fixed colours for some keys (e.g. ``{"Accept": "#D55E00"}``), so a kind of
+        message keeps its colour from one figure to the next; others get the palette.
     """
     events, sim_nodes = _as_trace(source)
     if nodes is None:
@@ -120,12 +124,15 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize or (8.0, 0.5 * len(nodes) + 1.3))
     color_key = color_by or (lambda m: type(m).__name__)
-    colors: dict[str, str] = {}
+    fixed = dict(colors or {})
+    colors = {}
+    free = [c for c in PALETTE if c not in fixed.values()] or PALETTE
 
     def color_for(msg: Any) -> str:
         key = color_key(msg)
         if key not in colors:
-            colors[key] = PALETTE[len(colors) % len(PALETTE)]
+            colors[key] = fixed.get(key) or free[sum(1 for k in colors if k not in fixed)
+                                                  % len(free)]
         return colors[key]
 
     # node lines, with crashed stretches dotted
