@@ -115,3 +115,11 @@ def test_explorer_actions_drive_the_simulation_and_log_code():
     ex.reset(seed=4)
     assert ex.sim.now == 0 and ex.log == ["sim = build(seed=4)"]
     plt.close("all")
+
+
+def test_spacetime_can_hide_background_traffic():
+    sim = build()
+    sim.run(until=10)
+    ax = viz.spacetime(sim, hide=lambda e: e.kind == "send" and e.msg == "hello!")
+    assert len(arrows_of(ax)) == 1  # a->b stays, b->c (the relayed "hello!") is hidden
+    plt.close("all")

@@ -24,6 +24,7 @@ class VectorClock(Mapping[str, int]):
     """An immutable vector timestamp, e.g. ``VectorClock({"n1": 2, "n2": 1})``."""
 
     __slots__ = ("_v", "_hash")
+    __immutable__ = True  # durable storage may keep it without copying
 
     def __init__(self, entries: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
         items = entries.items() if isinstance(entries, Mapping) else entries

@@ -22,8 +22,10 @@ _IMMUTABLE = (int, float, str, bytes, bool, type(None), frozenset)
 
 
 def _immutable(value: Any, depth: int = 0) -> bool:
-    """Scalars, and tuples / frozensets / frozen dataclasses made only of them."""
-    if isinstance(value, _IMMUTABLE):
+    """Scalars, and tuples / frozensets / frozen dataclasses made only of them, and
+    values of classes that declare themselves immutable (``__immutable__ = True``,
+    e.g. ``distlab.clocks.VectorClock``)."""
+    if isinstance(value, _IMMUTABLE) or getattr(type(value), "__immutable__", False):
         return True
     if depth > 12:
         return False

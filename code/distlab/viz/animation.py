@@ -183,7 +183,10 @@ def animate_trace(source: Any, *, frames: int | None = None,
     if not times:
         raise ValueError("times must hold at least one frame time")
     if figsize is None:
-        n_nodes = len(source.node_ids) if isinstance(source, _sim.Simulation) else 5
+        if spacetime_kwargs.get("nodes") is not None:
+            n_nodes = len(spacetime_kwargs["nodes"])
+        else:
+            n_nodes = len(source.node_ids) if isinstance(source, _sim.Simulation) else 5
         figsize = (8.6 if states else 8.0, 0.45 * n_nodes + 1.6)
 
     # Fixed margins (in inches, turned into fractions): no layout pass per frame.

@@ -74,6 +74,7 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
               drops: bool = True, max_labels: int = 30, legend: bool = True,
               color_by: Callable[[Any], str] | None = None,
               colors: dict[str, str] | None = None,
+              hide: Callable[[TraceEvent], bool] | None = None,
               title: str | None = None, xlabel: str = "time") -> Axes:
     """Draw a space-time diagram; returns the matplotlib ``Axes``.
 
@@ -101,11 +102,17 @@ def spacetime(source: Any, *, nodes: Sequence[str] | None = None,
         ``outputs(event) -> str | None`` also labels them.
     color_by
         Key for colouring arrows (default: the message's type name).
+    hide
+        ``hide(event)`` leaves events out of the picture (e.g. background gossip);
+        a hidden send hides its message's arrow.
     colors
         Fixed colours for some keys (e.g. ``{"Accept": "#D55E00"}``), so a kind of
         message keeps its colour from one figure to the next; others get the palette.
     """
     events, sim_nodes = _as_trace(source)
+    if hide is not None:
+        hidden = {e.msg_id for e in events if e.kind == "send" and hide(e)}
+        events = [e for e in events if not hide(e) and (e.msg_id is None or e.msg_id not in hidden)]
     if nodes is None:
         nodes = sim_nodes or trace_nodes(events)
     nodes = list(nodes)
