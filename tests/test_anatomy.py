@@ -144,3 +144,19 @@ def test_exercises_follow_nbgrader_conventions(path):
             shown = "".join(o.get("text", "") for o in c.outputs if o.output_type == "stream")
             assert "✔" in shown, f"{gid}: the committed check passes with the model solution"
     assert solutions >= 1 and tests >= 1, f"{path.name}: at least one auto-checked exercise"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=ids)
+def test_no_empty_figures(path):
+    """An axes made by plt.subplots and never used is an empty frame on the page (the
+    plot went to a figure of its own): every name a cell unpacks from plt.subplots must be
+    used later in that cell."""
+    unpack = re.compile(r"^[ \t]*([\w \t,()]+?)[ \t]*=[ \t]*plt\.subplots\(", re.M)
+    for i, cell in enumerate(load(path).cells):
+        if cell.cell_type != "code":
+            continue
+        for m in unpack.finditer(cell.source):
+            rest = cell.source[m.end():]
+            unused = [n for n in re.findall(r"\w+", m.group(1))
+                      if n not in ("fig", "_") and not re.search(rf"\b{n}\b", rest)]
+            assert not unused, f"{path.name} cell {i}: {unused} from plt.subplots never used"
