@@ -34,6 +34,13 @@ def run(path: Path) -> tuple[float, float]:
 
 
 def main(argv: list[str]) -> int:
+    if any(a.startswith("-") for a in argv):
+        print(__doc__)
+        return 0 if argv in (["-h"], ["--help"]) else 2
+    missing = [a for a in argv if not Path(a).is_file()]
+    if missing:
+        print(f"not a notebook file: {', '.join(missing)}", file=sys.stderr)
+        return 2
     paths = [Path(a).resolve() for a in argv] or sorted(
         p for p in list((ROOT / "chapters").rglob("*.ipynb")) + list((ROOT / "book").glob("*.ipynb"))
         if ".ipynb_checkpoints" not in p.parts)

@@ -32,8 +32,33 @@ def execute(path: str | Path, timeout: int = 300) -> float:
     client.execute()
     elapsed = time.monotonic() - start
     nb.metadata.pop("widgets", None)
+    _normalise(nb)
     nbformat.write(nb, path)
     return elapsed
+
+
+def _normalise(nb) -> None:
+    """Make the committed outputs a function of the code alone: consecutive writes to
+    the same stream become one output (how a kernel splits them depends on timing), and
+    widget views get ids numbered in order (their state is dropped, so the random ids
+    Jupyter makes point at nothing anyway)."""
+    views = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged: list = []
+        for out in cell.get("outputs", []):
+            if (out.get("output_type") == "stream" and merged
+                    and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] = merged[-1]["text"] + out["text"]
+                continue
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view is not None:
+                views += 1
+                view["model_id"] = f"{views:032x}"
+            merged.append(out)
+        cell["outputs"] = merged
 
 
 def main(argv: list[str] | None = None) -> int:
