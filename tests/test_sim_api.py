@@ -172,3 +172,31 @@ def test_storage_keeps_immutable_values_without_copying():
     mutable = Entry(1, ("set", [3]))
     st["m"] = mutable
     assert st["m"] is not mutable and st["m"] == mutable   # holds a list: copied
+
+
+def test_in_flight_and_lose():
+    class Talker(Node):
+        def on_start(self):
+            if self.id == "a":
+                self.send("b", "first")
+                self.send("c", "second")
+
+        def on_message(self, src, msg):
+            self.output("got", msg)
+
+    sim = Simulation(seed=3, network=Network(latency=Uniform(5, 10), duplicate=0.0))
+    sim.add_nodes(["a", "b", "c"], Talker)
+    sim.run(until=1)
+    flying = sim.in_flight()
+    assert sorted(f[3] for f in flying) == ["first", "second"]
+    assert [f[4] for f in flying] == sorted(f[4] for f in flying)   # soonest first
+    first = next(f for f in flying if f[3] == "first")
+    assert sim.lose(first[0]) is True
+    assert sim.lose(first[0]) is False                # already gone
+    assert [f[3] for f in sim.in_flight()] == ["second"]
+    sim.run(until=50)
+    assert [(e.node, e.msg) for e in sim.trace.outputs("got")] == [("c", "second")]
+    drops = sim.trace.of_kind("drop")
+    assert [(d.msg, d.msg_id) for d in drops] == [("first", first[0])]
+    with pytest.raises(TypeError, match="msg_id must be an int"):
+        sim.lose("first")

@@ -349,6 +349,31 @@ class Simulation:
         """Time of the next queued event, or ``None`` when the queue is empty."""
         return self._queue[0][0] if self._queue else None
 
+    def in_flight(self) -> list[tuple[int, str, str, Any, float]]:
+        """Messages on their way now: ``(msg_id, src, dst, msg, arrival time)`` per
+        queued delivery (a duplicated message appears once per copy), soonest first."""
+        deliver = self._deliver
+        return [(e[4], e[5], e[6], e[7], e[0])
+                for e in sorted(self._queue) if e[3] == deliver]
+
+    def lose(self, msg_id: int) -> bool:
+        """Lose the message ``msg_id`` that is in flight now (every copy still queued),
+        as the network's message hook would: the trace records a ``drop`` with reason
+        ``"hook"``. Returns False (and changes nothing) if it is not in flight. The
+        "drop this message" button of the explorers (notebooks 2.4, 2.6)."""
+        if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+            raise TypeError(f"msg_id must be an int (a message id from the trace or "
+                            f"in_flight()), got {msg_id!r}")
+        deliver = self._deliver
+        hit = [e for e in self._queue if e[3] == deliver and e[4] == msg_id]
+        if not hit:
+            return False
+        self._queue[:] = [e for e in self._queue if not (e[3] == deliver and e[4] == msg_id)]
+        heapq.heapify(self._queue)
+        _, _, _, _, mid, src, dst, msg, _ = min(hit)
+        self._drop(mid, src, dst, msg, "hook")
+        return True
+
     def at(self, time: float, action: Callable[..., Any], *args: Any) -> None:
         """Call ``action(*args)`` at virtual time ``time`` (before messages due then)."""
         time = _check.number("time", time)

@@ -19,7 +19,6 @@ an explorer without clicking. Its static twin on the site is
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -39,23 +38,10 @@ __all__ = ["RaftExplorer", "drop_in_flight"]
 
 
 def drop_in_flight(sim: Simulation, msg_id: int) -> bool:
-    """Lose the message ``msg_id`` that is on its way now; True if it was in flight.
-
-    The simulator has no public call for this (a network hook sees a message only
-    when it is sent), so this removes the queued delivery and records the loss as
-    the network would, as a ``drop`` with reason ``"hook"``. A duplicated message
-    loses every copy still in flight.
-    """
-    queue = sim._queue
-    hit = [entry for entry in queue if entry[3] == sim._deliver and entry[4] == msg_id]
-    if not hit:
-        return False
-    for entry in hit:
-        queue.remove(entry)
-    heapq.heapify(queue)
-    _, _, _, _, mid, src, dst, msg, _ = hit[0]
-    sim._drop(mid, src, dst, msg, "hook")
-    return True
+    """Lose the message ``msg_id`` that is on its way now; True if it was in flight
+    (``Simulation.lose``: recorded as a ``drop`` with reason ``"hook"``; a duplicated
+    message loses every copy still in flight)."""
+    return sim.lose(msg_id)
 
 
 class RaftExplorer(Explorer):
