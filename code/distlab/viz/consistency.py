@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import matplotlib.pyplot as plt
-import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
@@ -71,6 +70,8 @@ def hierarchy(*, ax: Axes | None = None, checked: Sequence[str] = (),
     black outline). ``highlight`` maps model names to True/False (drawn with a green
     tick or a red cross beside the name), e.g. one history's verdicts.
     """
+    import networkx as nx  # imported here: it costs 0.3 s, and most pages never draw a graph
+
     g = nx.DiGraph()
     for name, (kind, _) in KINDS.items():
         g.add_node(name, kind=kind)

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
-import networkx as nx
 from matplotlib.axes import Axes
 
 from .style import CRASH_COLOR, PALETTE
@@ -28,6 +27,8 @@ def topology(nodes: Sequence[str], *, edges: Iterable[tuple[str, str]] | None = 
     ``groups`` are the partition's sides (nodes in no group form one more side);
     ``down`` are crashed nodes (grey, crossed).
     """
+    import networkx as nx  # imported here: it costs 0.3 s, and most pages never draw a graph
+
     nodes = list(nodes)
     if not nodes:
         raise ValueError("topology needs at least one node")
