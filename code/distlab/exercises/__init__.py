@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["CheckFailed", "fail", "passed", "check_cases", "expect"]
+__all__ = ["CheckFailed", "fail", "passed", "check_cases", "expect", "call", "need_function",
+           "not_written", "STUB_HINT"]
+
+STUB_HINT = "replace the `raise NotImplementedError()` line with your code"
 
 
 class CheckFailed(AssertionError):
@@ -46,6 +49,38 @@ def expect(condition: bool, what: str, *, given: Any = None, expected: Any = Non
         fail(what, given=given, expected=expected, got=got, hint=hint)
 
 
+def not_written(name: str) -> None:
+    """Fail with the message for a learner's code that is still nbgrader's stub."""
+    fail(f"{name} is not written yet (it raises NotImplementedError)",
+         got="NotImplementedError", hint=STUB_HINT)
+
+
+def need_function(fn: Any, name: str,
+                  hint: str = "define the function in the cell above and run that cell "
+                              "first") -> None:
+    """Fail unless the learner handed in something callable."""
+    if not callable(fn):
+        fail(f"{name}: expected a function", expected="a callable", got=fn, hint=hint)
+
+
+def call(fn: Callable[..., Any], name: str, args: tuple = (), *, shown: str | None = None,
+         given: Any = None, expected: Any = None, hint: str | None = None) -> Any:
+    """Call the learner's ``fn(*args)``. A stub (``NotImplementedError``) or any
+    exception it raises becomes a ``CheckFailed`` naming the call and its input
+    (``shown``: how the arguments are written; ``given``: default ``name(shown)``)."""
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        not_written(name)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # the learner's bug: show it as a failed case
+        shown = ", ".join(repr(a) for a in args) if shown is None else shown
+        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}",
+             given=f"{name}({shown})" if given is None else given, expected=expected,
+             got=type(exc).__name__, hint=hint)
+
+
 def check_cases(fn: Callable[..., Any], cases: Iterable[tuple[tuple, Any]], *, name: str,
                 hint: str | None = None,
                 same: Callable[[Any, Any], bool] = lambda a, b: a == b) -> int:
@@ -54,25 +89,12 @@ def check_cases(fn: Callable[..., Any], cases: Iterable[tuple[tuple, Any]], *, n
     A function that is still the student stub (it raises ``NotImplementedError``) gets
     a message saying so. Returns how many cases passed.
     """
-    if not callable(fn):
-        fail(f"{name}: expected a function", expected="a callable", got=fn,
-             hint="define the function in the cell above and run that cell first")
+    need_function(fn, name)
     n = 0
     for args, expected in cases:
-        try:
-            got = fn(*args)
-        except NotImplementedError:
-            fail(f"{name} is not written yet (it raises NotImplementedError)",
-                 got="NotImplementedError",
-                 hint="replace the `raise NotImplementedError()` line with your code")
-        except CheckFailed:
-            raise
-        except Exception as exc:  # the learner's bug: show it as a failed case
-            shown = ", ".join(repr(a) for a in args)
-            fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}", given=shown,
-                 expected=expected, got=f"{type(exc).__name__}", hint=hint)
+        shown = ", ".join(repr(a) for a in args)
+        got = call(fn, name, args, shown=shown, given=shown, expected=expected, hint=hint)
         if not same(got, expected):
-            shown = ", ".join(repr(a) for a in args)
             fail(f"{name} gave a wrong answer", given=f"{name}({shown})", expected=expected,
                  got=got, hint=hint)
         n += 1

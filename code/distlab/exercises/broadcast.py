@@ -15,7 +15,7 @@ from ..broadcast import (CausalBroadcast, FifoBroadcast, ReliableBroadcast, chec
                          check_fifo, check_reliable, chat_simulation)
 from ..clocks import VectorClock
 from ..sim import FaultPlan, Network, Simulation
-from . import CheckFailed, expect, fail, passed
+from . import call, expect, fail, passed
 
 __all__ = ["check_can_deliver", "check_fifo_release", "check_eager_messages"]
 
@@ -23,17 +23,7 @@ SWEEP = FaultPlan(loss=0.15, duplicate=0.1, reorder=0.3)
 
 
 def _call(fn: Callable[..., Any], name: str, args: tuple, shown: str, hint: str) -> Any:
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError)",
-             got="NotImplementedError",
-             hint="replace the `raise NotImplementedError()` line with your code")
-    except CheckFailed:
-        raise
-    except Exception as exc:  # the learner's bug: show it with its input
-        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}", given=f"{name}({shown})",
-             got=type(exc).__name__, hint=hint)
+    return call(fn, name, args, shown=shown, hint=hint)
 
 
 def _sweep(layer: type, seeds: range, judge: Callable[[Simulation], list]) -> None:

@@ -18,7 +18,7 @@ from ..clocks.lamport import LamportClock, LamportTimestamp
 from ..clocks.nodes import LamportNode
 from ..clocks.vector import VectorClock
 from ..sim import Simulation
-from . import expect, fail, passed
+from . import call, expect, need_function, passed
 
 __all__ = ["history_of", "lamport_reference", "vector_reference", "check_lamport_stamps",
            "check_may_enter", "check_vector_merge", "check_vector_compare",
@@ -125,18 +125,9 @@ def _simulated(seeds: range) -> list[dict[str, list[str]]]:
 
 
 def _call(fn: Any, name: str, *args: Any) -> Any:
-    if not callable(fn):
-        fail(f"{name}: expected a function", expected="a callable", got=fn,
-             hint="define the function in the cell above and run that cell first")
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError)",
-             got="NotImplementedError",
-             hint="replace the `raise NotImplementedError()` line with your code")
-    except Exception as exc:  # the learner's bug: show the input that triggered it
-        fail(f"{name} raised {type(exc).__name__}: {exc}", given=args[0] if args else None,
-             got=type(exc).__name__, hint="run it on this input yourself and read the error")
+    need_function(fn, name)
+    return call(fn, name, args, given=args[0] if args else None,
+                hint="run it on this input yourself and read the error")
 
 
 def _first_difference(expected: Mapping, got: Any) -> str:

@@ -18,24 +18,14 @@ from ..commit import (Abort, DoCommit, LogRecord, PreCommit, ThreePhaseParticipa
                       three_phase, two_phase)
 from ..commit.sweep import run_3pc
 from ..sim import Constant, Envelope, FaultPlan, Network, NodeError, Simulation
-from . import CheckFailed, expect, fail, passed
+from . import call, expect, fail, passed
 
 __all__ = ["check_recovery", "check_atomicity_checker", "check_termination_rule",
            "RECOVERY_CASES", "TERMINATION_CASES"]
 
 
 def _call(fn: Callable, args: tuple, name: str, shown: str, hint: str) -> Any:
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError)",
-             got="NotImplementedError",
-             hint="replace the `raise NotImplementedError()` line with your code")
-    except CheckFailed:
-        raise
-    except Exception as exc:  # the learner's bug, shown as a failed case
-        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}", given=shown,
-             got=type(exc).__name__, hint=hint)
+    return call(fn, name, args, shown=shown, given=shown, hint=hint)
 
 
 def _need_function(fn: Any, name: str, signature: str) -> None:

@@ -801,7 +801,7 @@ def check_stack_model(step: Callable[[Any, tuple[str, Any], Any], tuple[bool, An
     for story, ops in _stack_histories():
         want = check_linearizable(ops, ref).verdict
         got = check_linearizable(ops, model).verdict
-        expect(got == want, f"check_linearizable with your model gives the wrong verdict",
+        expect(got == want, "check_linearizable with your model gives the wrong verdict",
                given=story, expected=want, got=got,
                hint="the step cases passed, so look at states: return tuples (hashable), "
                     "never lists")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..crdt import GCounter, PNCounter
-from . import CheckFailed, expect, fail, passed
+from . import call, expect, fail, passed
 
 __all__ = ["check_gcounter_merge", "check_pn_value"]
 
@@ -23,19 +23,9 @@ def _call(fn: Callable[..., Any], name: str, *args: Any) -> Any:
     """Call the learner's function with copies, turning its errors into messages."""
     copies = [dict(a) for a in args]
     shown = ", ".join(repr(a) for a in args)
-    try:
-        out = fn(*copies)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError)",
-             got="NotImplementedError",
-             hint="replace the `raise NotImplementedError()` line with your code")
-    except CheckFailed:
-        raise
-    except Exception as exc:  # the learner's bug, shown as a failed case
-        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}", given=f"{name}({shown})",
-             got=type(exc).__name__,
-             hint="the arguments are plain dicts {replica: count}; a replica missing from "
-                  "a dict has count 0 (use .get(replica, 0))")
+    out = call(fn, name, tuple(copies), shown=shown,
+               hint="the arguments are plain dicts {replica: count}; a replica missing from "
+                    "a dict has count 0 (use .get(replica, 0))")
     for original, copy in zip(args, copies):
         expect(copy == dict(original), f"{name} changed its argument",
                given=f"{name}({shown})", expected=dict(original), got=copy,

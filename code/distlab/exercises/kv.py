@@ -10,26 +10,16 @@ from ..clocks import VectorClock
 from ..dynamo.handoff import sloppy_targets
 from ..dynamo.ring import Ring, position
 from ..dynamo.versions import Version, reconcile
-from . import expect, fail, passed
+from . import call, expect, fail, need_function, passed
 
 __all__ = ["check_quorum_available", "check_sloppy_targets", "check_preference_list",
            "check_reconcile"]
 
 
 def _call(fn: Any, name: str, *args: Any) -> Any:
-    if not callable(fn):
-        fail(f"{name}: expected a function", expected="a callable", got=fn,
-             hint="define the function in the cell above and run that cell first")
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError)",
-             got="NotImplementedError",
-             hint="replace the `raise NotImplementedError()` line with your code")
-    except Exception as exc:  # the learner's bug: show the input
-        shown = ", ".join(repr(a) for a in args)
-        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}", given=shown,
-             got=type(exc).__name__, hint="read the traceback of the cell above")
+    need_function(fn, name)
+    return call(fn, name, args, given=", ".join(repr(a) for a in args),
+                hint="read the traceback of the cell above")
 
 
 # --- 2.12 ------------------------------------------------------------------------------------
