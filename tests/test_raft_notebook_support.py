@@ -644,12 +644,12 @@ def test_dropping_a_message_in_flight_loses_it():
     exp.drop(to_n2)
     assert exp.error == "" and exp.log[-1].startswith(f"drop_in_flight(sim, {to_n2})   # n1 -> n2")
     assert [d for _, _, d, _ in exp.in_flight()] == ["n3"]
-    assert exp.sim.stats["dropped_hook"] == 1
+    assert exp.sim.stats["dropped_manual"] == 1
     exp.advance(40)
     trace = exp.sim.trace
     fate = [e.kind for e in trace.events if e.msg_id == to_n2]
     assert fate == ["send", "drop"]                  # never delivered
-    assert [e.info for e in trace.events if e.msg_id == to_n2 and e.kind == "drop"] == ["hook"]
+    assert [e.info for e in trace.events if e.msg_id == to_n2 and e.kind == "drop"] == ["manual"]
     assert [e.node for e in trace.outputs("vote")] == ["n3"]    # only n3 heard n1
     assert exp.leader() == "n1"                                # 2 of 3 votes suffice
 

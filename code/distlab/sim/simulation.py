@@ -357,10 +357,10 @@ class Simulation:
                 for e in sorted(self._queue) if e[3] == deliver]
 
     def lose(self, msg_id: int) -> bool:
-        """Lose the message ``msg_id`` that is in flight now (every copy still queued),
-        as the network's message hook would: the trace records a ``drop`` with reason
-        ``"hook"``. Returns False (and changes nothing) if it is not in flight. The
-        "drop this message" button of the explorers (notebooks 2.4, 2.6)."""
+        """Lose the message ``msg_id`` that is in flight now (every copy still queued):
+        the trace records a ``drop`` with reason ``"manual"``. Returns False (and changes
+        nothing) if it is not in flight. Behind the Raft explorer's "drop this message"
+        (notebook 2.6)."""
         if isinstance(msg_id, bool) or not isinstance(msg_id, int):
             raise TypeError(f"msg_id must be an int (a message id from the trace or "
                             f"in_flight()), got {msg_id!r}")
@@ -371,7 +371,7 @@ class Simulation:
         self._queue[:] = [e for e in self._queue if not (e[3] == deliver and e[4] == msg_id)]
         heapq.heapify(self._queue)
         _, _, _, _, mid, src, dst, msg, _ = min(hit)
-        self._drop(mid, src, dst, msg, "hook")
+        self._drop(mid, src, dst, msg, "manual")
         return True
 
     def at(self, time: float, action: Callable[..., Any], *args: Any) -> None:

@@ -39,7 +39,7 @@ __all__ = ["RaftExplorer", "drop_in_flight"]
 
 def drop_in_flight(sim: Simulation, msg_id: int) -> bool:
     """Lose the message ``msg_id`` that is on its way now; True if it was in flight
-    (``Simulation.lose``: recorded as a ``drop`` with reason ``"hook"``; a duplicated
+    (``Simulation.lose``: recorded as a ``drop`` with reason ``"manual"``; a duplicated
     message loses every copy still in flight)."""
     return sim.lose(msg_id)
 
