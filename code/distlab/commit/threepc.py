@@ -48,7 +48,7 @@ from ..sim import Network, Node, Simulation
 from ..sim import _check
 from .messages import (Abort, CanCommit, DecisionRequest, DoCommit, Elect, LogRecord,
                        PreCommit, PreCommitAck, StateReply, StateReq, Vote)
-from .twopc import _schedule, check_participants, check_transactions, log_records
+from .twopc import _schedule, _setup, check_participants, check_transactions, log_records
 
 __all__ = ["ThreePhaseCoordinator", "ThreePhaseParticipant", "termination_rule",
            "three_phase", "PARTICIPANT_STATES"]
@@ -549,17 +549,7 @@ def three_phase(seed: int = 0, *, participants: int = 3, transactions: Any = (("
                 collect_timeout: float = 90.0, join_timeout: float = 220.0,
                 retry: float = 25.0, ask_every: float = 40.0) -> Simulation:
     """A simulation of a 3PC coordinator ``c`` and participants ``p1``, ``p2``, …"""
-    _check.integer("participants", participants, minimum=1)
-    ids = tuple(f"p{i + 1}" for i in range(participants))
-    vote_no = dict(vote_no or {})
-    for p in vote_no:
-        if p not in ids:
-            raise ValueError(f"vote_no names {p!r}, which is not a participant; "
-                             f"participants are {list(ids)}")
-    cls = ThreePhaseParticipant if participant_class is None else participant_class
-    if not (isinstance(cls, type) and issubclass(cls, ThreePhaseParticipant)):
-        raise TypeError(f"participant_class must be a subclass of ThreePhaseParticipant, "
-                        f"got {cls!r}")
+    ids, vote_no, cls = _setup(participants, vote_no, participant_class, ThreePhaseParticipant)
     sim = Simulation(seed=seed, network=network)
     sim.add_node("c", ThreePhaseCoordinator, participants=ids, transactions=transactions,
                  vote_timeout=vote_timeout, ack_timeout=ack_timeout, retry=retry,

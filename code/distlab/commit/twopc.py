@@ -435,6 +435,24 @@ class TwoPhaseParticipant(Node):
 
 # --- a ready-made system ---------------------------------------------------------------------
 
+def _setup(participants: int, vote_no: Mapping[str, Iterable[str]] | None,
+           participant_class: type | None, base: type) -> tuple[tuple[str, ...], dict, type]:
+    """Checked arguments of ``two_phase`` / ``three_phase``: the participant ids, the
+    no-votes, and the participant class (a subclass of ``base``)."""
+    _check.integer("participants", participants, minimum=1)
+    ids = tuple(f"p{i + 1}" for i in range(participants))
+    vote_no = dict(vote_no or {})
+    for p in vote_no:
+        if p not in ids:
+            raise ValueError(f"vote_no names {p!r}, which is not a participant; "
+                             f"participants are {list(ids)}")
+    cls = base if participant_class is None else participant_class
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise TypeError(f"participant_class must be a subclass of {base.__name__}, "
+                        f"got {cls!r}")
+    return ids, vote_no, cls
+
+
 def two_phase(seed: int = 0, *, participants: int = 3, transactions: Any = (("T1", 0.0),),
               vote_no: Mapping[str, Iterable[str]] | None = None,
               network: Network | None = None, cooperative: bool = True,
@@ -446,17 +464,7 @@ def two_phase(seed: int = 0, *, participants: int = 3, transactions: Any = (("T1
     ``vote_no`` maps a participant to the txids it votes no on (default: all yes).
     Nothing has run yet: schedule faults, then ``sim.run(until=...)``.
     """
-    _check.integer("participants", participants, minimum=1)
-    ids = tuple(f"p{i + 1}" for i in range(participants))
-    vote_no = dict(vote_no or {})
-    for p in vote_no:
-        if p not in ids:
-            raise ValueError(f"vote_no names {p!r}, which is not a participant; "
-                             f"participants are {list(ids)}")
-    cls = TwoPhaseParticipant if participant_class is None else participant_class
-    if not (isinstance(cls, type) and issubclass(cls, TwoPhaseParticipant)):
-        raise TypeError(f"participant_class must be a subclass of TwoPhaseParticipant, "
-                        f"got {cls!r}")
+    ids, vote_no, cls = _setup(participants, vote_no, participant_class, TwoPhaseParticipant)
     sim = Simulation(seed=seed, network=network)
     sim.add_node("c", TwoPhaseCoordinator, participants=ids, transactions=transactions,
                  vote_timeout=vote_timeout, retry=retry)
